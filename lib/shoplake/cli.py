@@ -1,0 +1,56 @@
+"""The ``shoplake`` command: list jobs and run them locally through the same entry points
+that ``spark-submit.sh`` submits."""
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+
+from shoplake.runner import job_path, list_jobs
+
+
+def _cmd_jobs(_args: argparse.Namespace, _rest: list[str]) -> int:
+    jobs = list_jobs()
+    width = max(map(len, jobs), default=0)
+    for name, summary in jobs.items():
+        print(f"{name:<{width}}  {summary}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, rest: list[str]) -> int:
+    return run_job_file(args.job, rest)
+
+
+def run_job_file(job: str, job_args: list[str]) -> int:
+    """Run ``jobs/<job>.py`` in this process with ``job_args`` as its command line."""
+    path = job_path(job)
+    saved = sys.argv
+    sys.argv = [str(path), *job_args]
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one subcommand per verb."""
+    parser = argparse.ArgumentParser(prog="shoplake", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("jobs", help="list the jobs with one line each").set_defaults(func=_cmd_jobs)
+    run = sub.add_parser("run", help="run a job locally: shoplake run JOB [--env ENV] [job args]")
+    run.add_argument("job", help="job name (a file in jobs/)")
+    run.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``shoplake`` console script."""
+    args, rest = build_parser().parse_known_args(argv)
+    return args.func(args, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

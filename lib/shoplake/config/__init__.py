@@ -1,0 +1,6 @@
+"""Configuration: YAML files in ``conf/`` loaded into typed, validated settings."""
+
+from shoplake.config.loader import ConfigError, config_path, load_config
+from shoplake.config.settings import Settings
+
+__all__ = ["ConfigError", "Settings", "config_path", "load_config"]

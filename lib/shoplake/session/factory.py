@@ -1,0 +1,91 @@
+"""Build the SparkSession from settings, for local runs and under spark-submit.
+
+Under ``spark-submit`` (``spark-submit.sh``) the master, packages and Spark
+settings were already given on the command line, so only what is missing is
+filled in here; a local run (``shoplake run``, tests) sets everything.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from pyspark.sql import SparkSession
+
+from shoplake.config import Settings
+from shoplake.session.java import ensure_java_home
+from shoplake.log import get_logger, setup_logging
+
+log = get_logger(__name__)
+
+DELTA_EXTENSION_CLASS = "io.delta.sql.DeltaSparkSessionExtension"
+
+
+def spark_conf(settings: Settings) -> dict[str, str]:
+    """The Spark settings implied by the config (shared by the factory and spark-submit.sh)."""
+    spark = settings.spark
+    conf = {
+        "spark.app.name": spark.app_name,
+        "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
+        "spark.ui.enabled": str(spark.ui).lower(),
+        "spark.driver.memory": spark.driver_memory,
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.pyspark.python": sys.executable,
+        "spark.pyspark.driver.python": sys.executable,
+    }
+    if spark.packages:
+        conf["spark.jars.packages"] = ",".join(spark.packages)
+    conf.update(spark.conf)
+    return conf
+
+
+def launched_by_spark_submit() -> bool:
+    """True when this Python process is the driver started by spark-submit."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def build_session(settings: Settings) -> SparkSession:
+    """Return a SparkSession configured from ``settings`` and log the active Delta backend."""
+    setup_logging(settings.logging.level)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    submitted = launched_by_spark_submit()
+    if not submitted:
+        ensure_java_home()
+    builder = SparkSession.builder
+    if not submitted:
+        builder = builder.master(settings.spark.master)
+        for key, value in spark_conf(settings).items():
+            builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel(settings.logging.spark_level)
+    log.info(
+        "spark %s master=%s delta backend=%s (%s)",
+        session.version,
+        session.sparkContext.master,
+        delta_backend(session, settings.lake.backend),
+        "spark-submit" if submitted else "local launch",
+    )
+    return session
+
+
+def delta_jvm_available(session: SparkSession) -> bool:
+    """True when delta-spark's JVM classes are on the session's classpath."""
+    try:
+        session._jvm.java.lang.Class.forName(
+            DELTA_EXTENSION_CLASS, False, session._jvm.java.lang.Thread.currentThread().getContextClassLoader()
+        )
+        return True
+    except Exception:  # py4j raises Py4JJavaError wrapping ClassNotFoundException
+        return False
+
+
+def delta_backend(session: SparkSession, requested: str = "auto") -> str:
+    """Resolve the Delta engine: ``delta-spark`` when its jars are present, else ``delta-rs``."""
+    if requested == "delta-spark" and not delta_jvm_available(session):
+        raise RuntimeError(
+            "lake.backend is 'delta-spark' but the Delta JVM classes are not on the classpath; "
+            "add io.delta:delta-spark_2.13 to spark.packages or use lake.backend: auto"
+        )
+    if requested != "auto":
+        return requested
+    return "delta-spark" if delta_jvm_available(session) else "delta-rs"
