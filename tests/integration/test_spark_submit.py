@@ -1,0 +1,81 @@
+"""spark-submit.sh and the shoplake command run real jobs in local mode."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from tests.support.processes import run_command, spark_submit
+
+pytestmark = pytest.mark.slow
+
+
+def test_submit_runs_job_with_config_and_shipped_library(tmp_path):
+    out = tmp_path / "report.json"
+    result = spark_submit(
+        "--env", "test", "doctor", "--rows", "5000", "--partitions", "3", "--output", str(out),
+        cwd=tmp_path, env={"SHOPLAKE__SPARK__SHUFFLE_PARTITIONS": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["master"] == "local[2]"
+    assert report["rows"] == 5000
+    assert report["sum_of_squares"] == sum(i * i for i in range(5000))
+    assert report["shuffle_partitions"] == 3  # environment override reached the submitted job
+    assert report["delta_backend"] == "delta-rs"
+    assert len(report["partitions"]) == 3
+    # executors imported shoplake from the --py-files archive, not from the source tree
+    assert all("shoplake.zip" in p["shoplake_from"] for p in report["partitions"])
+    assert "shoplake.session.factory: spark 4.0" in result.stdout + result.stderr
+
+
+def test_submit_help_lists_jobs(tmp_path):
+    result = spark_submit("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "usage: spark-submit.sh" in result.stdout
+    assert "doctor" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["no_such_job"], "unknown job 'no_such_job'; known jobs: "),
+        (["--env", "staging", "doctor"], "unknown env 'staging'; known: cluster local test"),
+        (["--bogus", "doctor"], "unknown option --bogus"),
+        ([], "no job given"),
+    ],
+)
+def test_submit_fails_clearly(tmp_path, args, message):
+    result = spark_submit(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_submit_rejects_invalid_config_before_starting_spark(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lake:\n  backend: iceberg\n")
+    result = spark_submit("--env", str(bad), "doctor", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "lake.backend: 'iceberg' is not one of" in result.stderr
+    assert "SparkContext" not in result.stderr
+
+
+def test_shoplake_command_lists_and_runs_jobs(tmp_path):
+    listing = run_command([sys.executable, "-m", "shoplake.cli", "jobs"], cwd=tmp_path)
+    assert listing.returncode == 0
+    assert any(line.startswith("doctor ") for line in listing.stdout.splitlines())
+
+    out = tmp_path / "report.json"
+    result = run_command(
+        [sys.executable, "-m", "shoplake.cli", "run", "doctor", "--env", "test", "--rows", "100", "--output", str(out)],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["sum_of_squares"] == sum(i * i for i in range(100))
+    assert report["env"] == "test"
+
+    unknown = run_command([sys.executable, "-m", "shoplake.cli", "run", "nope"], cwd=tmp_path)
+    assert unknown.returncode != 0
+    assert "unknown job 'nope'" in unknown.stderr
