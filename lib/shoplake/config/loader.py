@@ -116,7 +116,8 @@ def _coerce(hint: Any, value: Any, key: str, where: str):
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: {key!r} must be a mapping, got {value!r}")
-        return {str(k): str(v) for k, v in value.items()}
+        value_hint = typing.get_args(hint)[1]
+        return {str(k): _coerce(value_hint, v, f"{key}.{k}", where) for k, v in value.items()}
     if origin in (typing.Union, types.UnionType):
         return value
     if hint is bool:

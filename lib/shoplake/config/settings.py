@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 LAKE_BACKENDS = ("auto", "delta-rs", "delta-spark")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 SPARK_LOG_LEVELS = ("ALL", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
+INPUT_SOURCES = ("clickstream", "orders", "products", "reviews")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,64 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    """How inputs become bronze and silver tables."""
+
+    session_gap_minutes: int = 30
+    future_tolerance_minutes: int = 10
+    max_files_per_batch: int = 1000
+    column_map: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def validate(self) -> list[str]:
+        errors = []
+        if self.session_gap_minutes < 1:
+            errors.append("ingest.session_gap_minutes: must be >= 1")
+        if self.future_tolerance_minutes < 0:
+            errors.append("ingest.future_tolerance_minutes: must be >= 0")
+        if self.max_files_per_batch < 1:
+            errors.append("ingest.max_files_per_batch: must be >= 1")
+        unknown = sorted(set(self.column_map) - set(INPUT_SOURCES))
+        if unknown:
+            errors.append(f"ingest.column_map: unknown source {unknown[0]!r} (sources: {', '.join(INPUT_SOURCES)})")
+        return errors
+
+
+DEFAULT_INTERACTION_WEIGHTS = {
+    "product_view": 1.0, "add_to_cart": 3.0, "remove_from_cart": -1.0, "begin_checkout": 4.0, "purchase": 8.0,
+}
+
+
+@dataclass(frozen=True)
+class GoldSettings:
+    """How gold tables are derived: implicit-feedback weight of each event type."""
+
+    interaction_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERACTION_WEIGHTS))
+
+    def validate(self) -> list[str]:
+        from shoplake.schemas import EVENT_TYPES
+
+        unknown = sorted(set(self.interaction_weights) - set(EVENT_TYPES))
+        return [f"gold.interaction_weights: unknown event type {unknown[0]!r}"] if unknown else []
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """Keyed pseudonymization of customer and user ids.
+
+    The key is read from ``key`` or, when that is empty, from the environment variable named
+    by ``key_env``; it is never logged. ``require_key: true`` (the cluster config) makes a
+    missing key an error instead of falling back to the development key.
+    """
+
+    key: str = ""
+    key_env: str = "SHOPLAKE_PSEUDONYM_KEY"
+    require_key: bool = False
+
+    def validate(self) -> list[str]:
+        return [] if self.key_env else ["privacy.key_env: must name an environment variable"]
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration of one environment (local, test, cluster)."""
 
@@ -104,4 +163,7 @@ class Settings:
     mlflow: MlflowSettings = field(default_factory=MlflowSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    gold: GoldSettings = field(default_factory=GoldSettings)
     source_file: str = ""

@@ -38,6 +38,6 @@ def _render_times(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = frame.to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
+    text = frame.to_json(orient="records", lines=True, force_ascii=False)
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     return path

@@ -1,0 +1,83 @@
+"""Gold transforms: daily item sales, user-item interactions, user features, daily funnel (no I/O)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from shoplake.ingest.orders import REVENUE_STATUSES
+
+FUNNEL_STEPS = ("product_view", "add_to_cart", "begin_checkout", "purchase")
+
+
+def daily_item_sales(order_lines: DataFrame) -> DataFrame:
+    """Units, revenue, orders, average price and a promotion flag per product and order day.
+
+    Only lines of orders whose latest status counts as revenue (not cancelled or refunded).
+    """
+    counted = order_lines.filter(F.col("status").isin(*REVENUE_STATUSES))
+    return counted.groupBy("product_id", F.to_date("order_time").alias("date")).agg(
+        F.sum("quantity").cast("long").alias("units"),
+        F.round(F.sum("net_amount"), 2).alias("revenue"),
+        F.countDistinct("order_id").alias("orders"),
+        F.round(F.sum("net_amount") / F.sum("quantity"), 4).alias("avg_price"),
+        F.max(F.col("discount") > 0).alias("promotion"),
+    )
+
+
+def user_item_interactions(events: DataFrame, weights: Mapping[str, float]) -> DataFrame:
+    """Implicit feedback per user and product: the sum of event weights (kept when positive)."""
+    weight = F.lit(0.0)
+    for event_type, value in weights.items():
+        weight = F.when(F.col("event_type") == event_type, F.lit(float(value))).otherwise(weight)
+    scored = events.filter(F.col("product_id").isNotNull() & F.col("event_type").isin(*weights)).withColumn("w", weight)
+    return scored.groupBy("user_id", "product_id").agg(
+        F.sum("w").alias("weight"),
+        F.count("*").alias("n_events"),
+        F.sum(F.when(F.col("event_type") == "purchase", 1).otherwise(0)).alias("n_purchases"),
+        F.max("event_time").alias("last_event_time"),
+    ).filter(F.col("weight") > 0)
+
+
+def user_features(sessions: DataFrame, order_lines: DataFrame, as_of) -> DataFrame:
+    """Recency, frequency, monetary value, sessions and conversion per user, as of a time.
+
+    ``as_of`` is a timestamp literal or Column; only sessions and orders before it count.
+    """
+    as_of = F.lit(as_of) if not hasattr(as_of, "_jc") else as_of
+    activity = sessions.filter(F.col("session_start") < as_of).groupBy("user_id").agg(
+        F.count("*").alias("sessions"),
+        F.avg(F.col("converted").cast("double")).alias("conversion_rate"),
+        F.max("session_end").alias("last_seen"),
+    )
+    bought = order_lines.filter(F.col("status").isin(*REVENUE_STATUSES) & (F.col("order_time") < as_of))
+    purchases = bought.groupBy(F.col("customer_id").alias("user_id")).agg(
+        F.countDistinct("order_id").alias("frequency"),
+        F.round(F.sum("net_amount"), 2).alias("monetary"),
+        F.max("order_time").alias("last_order_time"),
+    )
+    joined = activity.join(purchases, "user_id", "full")
+    last = F.greatest("last_seen", "last_order_time")
+    return joined.select(
+        "user_id",
+        F.floor((as_of.cast("long") - F.col("last_order_time").cast("long")) / 86400).cast("int").alias("recency_days"),
+        F.floor((as_of.cast("long") - last.cast("long")) / 86400).cast("int").alias("days_since_seen"),
+        F.coalesce("frequency", F.lit(0)).cast("long").alias("frequency"),
+        F.coalesce("monetary", F.lit(0.0)).alias("monetary"),
+        F.coalesce("sessions", F.lit(0)).cast("long").alias("sessions"),
+        F.coalesce("conversion_rate", F.lit(0.0)).alias("conversion_rate"),
+        as_of.alias("as_of"),
+    )
+
+
+def funnel_daily(sessions: DataFrame) -> DataFrame:
+    """Sessions reaching each funnel step per day, channel and device, with step conversion."""
+    reached = [F.sum(F.when(F.col(f"n_{step}") > 0, 1).otherwise(0)).alias(step) for step in FUNNEL_STEPS]
+    funnel = sessions.groupBy("session_date", "channel", "device").agg(F.count("*").alias("sessions"), *reached)
+    previous = ("sessions",) + FUNNEL_STEPS[:-1]
+    for step, before in zip(FUNNEL_STEPS, previous):
+        funnel = funnel.withColumn(
+            f"{step}_rate", F.when(F.col(before) > 0, F.round(F.col(step) / F.col(before), 4))
+        )
+    return funnel.withColumnRenamed("session_date", "date")

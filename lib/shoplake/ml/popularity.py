@@ -1,0 +1,50 @@
+"""The popularity baseline: the items most users interacted with, minus what each user has seen.
+
+It is the bar a personalised model must clear, and the fallback for users without history.
+"""
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+
+def item_popularity(interactions: DataFrame, user_col: str = "user_idx", item_col: str = "item_idx") -> DataFrame:
+    """``(item, score, pop_rank)``: distinct users per item, ranked 1.. (ties by item id)."""
+    counts = interactions.groupBy(item_col).agg(F.countDistinct(user_col).cast("double").alias("score"))
+    return counts.withColumn("pop_rank", F.row_number().over(Window.orderBy(F.desc("score"), item_col)))
+
+
+def recommend_popular(popularity: DataFrame, users: DataFrame, seen: DataFrame, k: int,
+                      user_col: str = "user_idx", item_col: str = "item_idx") -> DataFrame:
+    """Top-``k`` popular items per user of ``users`` not in that user's ``seen`` items.
+
+    Returns ``(user, item, score, rank)``. A user who has seen ``s`` of the popular items needs
+    only the first ``k + s`` popularity ranks, so no user x catalogue product is built.
+    """
+    seen_ranks = (
+        seen.select(user_col, item_col)
+        .join(popularity.select(item_col, "pop_rank"), item_col)
+        .groupBy(user_col)
+        .agg(F.collect_set("pop_rank").alias("seen_ranks"))
+    )
+    ranks = (
+        users.select(user_col).distinct()
+        .join(seen_ranks, user_col, "left")
+        .select(user_col, F.coalesce("seen_ranks", F.array().cast("array<int>")).alias("seen_ranks"))
+        .select(
+            user_col,
+            F.posexplode(
+                F.slice(
+                    F.filter(
+                        F.sequence(F.lit(1), F.size("seen_ranks") + k),
+                        lambda r: ~F.array_contains(F.col("seen_ranks"), r),
+                    ),
+                    1,
+                    k,
+                )
+            ).alias("position", "pop_rank"),
+        )
+    )
+    return ranks.join(popularity, "pop_rank").select(
+        user_col, item_col, "score", (F.col("position") + 1).alias("rank")
+    )

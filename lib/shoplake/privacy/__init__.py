@@ -1,0 +1,1 @@
+"""Privacy: keyed pseudonyms for identities, masking of PII, erasure of a customer."""
