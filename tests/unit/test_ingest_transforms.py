@@ -6,7 +6,8 @@ import datetime as dt
 from pyspark.sql import functions as F
 
 from shoplake.ingest.clickstream import first_per_key, sessionize, sessions
-from shoplake.ingest.orders import customers, latest_state, order_lines, pseudonymized_orders
+from shoplake.ingest.load_orders import customer_summary, silver_orders
+from shoplake.ingest.orders import latest_state, order_lines, pseudonymized_orders
 from shoplake.privacy.pseudonyms import pseudonym
 
 T0 = dt.datetime(2026, 3, 1, 10, 0)
@@ -51,7 +52,7 @@ ORDER_SCHEMA = ("order_id string, customer_id string, order_time timestamp, stat
 
 
 def orders_df(spark):
-    line = [("p1", 2, 10.0, 0.1), ("p2", 1, 5.0, None)]
+    line = [("p1", 2, 10.0, 1.0), ("p2", 1, 5.0, None)]
     pii = ("ann@Example.com", "Ann Lee", "+1 555 0100", "1 Main St")
     rows = [("o1", "c1", minutes(0), "placed", minutes(0), line, *pii, minutes(1), "f1"),
             ("o1", "c1", minutes(0), "shipped", minutes(90), line, *pii, minutes(2), "f2"),
@@ -71,15 +72,17 @@ def test_order_lines_and_pii_removal(spark):
     orders = pseudonymized_orders(latest_state(orders_df(spark)), key)
     assert not {"email", "name", "phone", "address"} & set(orders.columns)
     lines = {(r.order_id, r.line_no): r for r in order_lines(orders).collect()}
-    assert lines[("o1", 0)].net_amount == 18.0  # 2 x 10.0 x (1 - 0.1)
+    assert lines[("o1", 0)].net_amount == 18.0  # 2 x (10.0 - 1.0)
     assert lines[("o1", 1)].net_amount == 5.0   # missing discount counts as none
     assert lines[("o1", 0)].customer_id == pseudonym("c1", key)
 
 
-def test_customers_keep_no_raw_pii(spark):
-    rows = {r.customer_id: r for r in customers(orders_df(spark), b"k").collect()}
+def test_silver_orders_and_customers_keep_no_raw_pii(spark):
+    orders = silver_orders(orders_df(spark), b"k")
+    assert not {"email", "name", "phone", "address"} & set(orders.columns)
+    rows = {r.customer_id: r for r in customer_summary(orders).collect()}
     ann = rows[pseudonym("c1", b"k")]
-    assert ann.email_domain == "example.com"
+    assert (ann.email_domain, ann.orders) == ("example.com", 1)
     assert "Ann" not in str(ann) and "555" not in str(ann)
 
 

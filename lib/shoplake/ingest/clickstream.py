@@ -4,18 +4,17 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from shoplake.ingest.parse import Rule
+from shoplake.ingest.parse import Rule, future_timestamp
 from shoplake.schemas import EVENT_TYPES
 
 
 def clickstream_rules(now: Column, future_tolerance_minutes: int) -> list[Rule]:
     """Domain rules of the clickstream contract; ``now`` is the ingest time."""
-    latest_allowed = now + F.expr(f"INTERVAL {int(future_tolerance_minutes)} MINUTES")
     return [
         Rule("unknown_event_type", ~F.col("event_type").isin(*EVENT_TYPES)),
         Rule("nonpositive_quantity", F.col("quantity") <= 0),
         Rule("nonpositive_price", F.col("price") <= 0),
-        Rule("future_timestamp", F.col("event_time") > latest_allowed),
+        future_timestamp(F.col("event_time"), now, future_tolerance_minutes),
     ]
 
 

@@ -5,7 +5,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from shoplake.ingest.clickstream import first_per_key
-from shoplake.ingest.parse import Rule
+from shoplake.ingest.parse import Rule, future_timestamp
 from shoplake.privacy.pseudonyms import pseudonymize
 from shoplake.schemas import ORDER_STATUSES
 
@@ -15,7 +15,6 @@ REVENUE_STATUSES = ("placed", "paid", "shipped", "delivered")
 
 def order_rules(now: Column, future_tolerance_minutes: int) -> list[Rule]:
     """Domain rules of the orders contract; ``now`` is the ingest time."""
-    latest_allowed = now + F.expr(f"INTERVAL {int(future_tolerance_minutes)} MINUTES")
     lines = F.coalesce(F.col("lines"), F.array())
     return [
         Rule("unknown_status", ~F.col("status").isin(*ORDER_STATUSES)),
@@ -23,8 +22,8 @@ def order_rules(now: Column, future_tolerance_minutes: int) -> list[Rule]:
         Rule("missing_product_id", F.exists(lines, lambda line: line["product_id"].isNull())),
         Rule("nonpositive_quantity", F.exists(lines, lambda line: F.coalesce(line["quantity"], F.lit(0)) <= 0)),
         Rule("nonpositive_price", F.exists(lines, lambda line: F.coalesce(line["unit_price"], F.lit(0.0)) <= 0)),
-        Rule("bad_discount", F.exists(lines, lambda line: (line["discount"] < 0) | (line["discount"] >= 1))),
-        Rule("future_timestamp", F.greatest("order_time", "updated_at") > latest_allowed),
+        Rule("bad_discount", F.exists(lines, lambda line: (line["discount"] < 0) | (line["discount"] > line["unit_price"]))),
+        future_timestamp(F.greatest("order_time", "updated_at"), now, future_tolerance_minutes),
         Rule("update_before_order", F.col("updated_at") < F.col("order_time")),
     ]
 
@@ -43,7 +42,10 @@ def pseudonymized_orders(orders: DataFrame, key: bytes) -> DataFrame:
 
 
 def order_lines(orders: DataFrame) -> DataFrame:
-    """One row per order line of (pseudonymized) orders, with its net amount."""
+    """One row per order line of (pseudonymized) orders, with its net amount.
+
+    ``discount`` is money off each unit, so a line's net amount is quantity x (unit price - discount).
+    """
     exploded = orders.select(
         "order_id", "customer_id", "order_time", "status", "updated_at", F.posexplode("lines").alias("line_no", "line")
     )
@@ -53,13 +55,5 @@ def order_lines(orders: DataFrame) -> DataFrame:
         F.col("line.quantity").alias("quantity"),
         F.col("line.unit_price").alias("unit_price"),
         F.coalesce(F.col("line.discount"), F.lit(0.0)).alias("discount"),
-    ).withColumn("net_amount", F.round(F.col("quantity") * F.col("unit_price") * (1 - F.col("discount")), 2))
+    ).withColumn("net_amount", F.round(F.col("quantity") * (F.col("unit_price") - F.col("discount")), 2))
 
-
-def customers(order_records: DataFrame, key: bytes) -> DataFrame:
-    """One row per customer without raw PII: pseudonym, email domain, first and last order time."""
-    return order_records.groupBy("customer_id").agg(
-        F.min("order_time").alias("first_order_time"),
-        F.max("order_time").alias("last_order_time"),
-        F.max_by(F.lower(F.substring_index("email", "@", -1)), "updated_at").alias("email_domain"),
-    ).withColumn("customer_id", pseudonymize(F.col("customer_id"), key))

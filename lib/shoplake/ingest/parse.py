@@ -27,6 +27,22 @@ class Rule:
     violated: Column
 
 
+def arrival_time(source_file: Column) -> Column:
+    """When a record arrived: the end of its ``date=YYYY-MM-DD`` drop folder, else the ingest time.
+
+    A record cannot describe something later than the batch it arrived in, also when
+    historical drops are ingested long after the fact.
+    """
+    day = F.to_date(F.regexp_extract(source_file, r"date=(\d{4}-\d{2}-\d{2})", 1))
+    end_of_day = F.date_add(day, 1).cast("timestamp")
+    return F.least(F.coalesce(end_of_day, F.current_timestamp()), F.current_timestamp())
+
+
+def future_timestamp(column: Column, now: Column, tolerance_minutes: int) -> Rule:
+    """Records whose ``column`` lies more than ``tolerance_minutes`` after ``now`` (their arrival)."""
+    return Rule("future_timestamp", column > now + F.expr(f"INTERVAL {int(tolerance_minutes)} MINUTES"))
+
+
 def _text_schema(contract: Contract, keys: dict[str, str]) -> StructType:
     """The contract's fields as strings under their JSON keys (nested values keep their JSON text)."""
     fields = [StructField(keys[f.name], StringType(), True) for f in contract.schema.fields]

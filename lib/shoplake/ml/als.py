@@ -13,7 +13,6 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX
-from shoplake.ml.interactions import check_interactions
 
 RATING = "strength"
 
@@ -56,21 +55,29 @@ def build_als(params: AlsParams, default_blocks: int) -> ALS:
 
 
 def fit_als(interactions: DataFrame, params: AlsParams = AlsParams()) -> ALSModel:
-    """Check ``(user_idx, item_idx, strength)`` interactions, then fit ALS on them."""
-    check_interactions(interactions, USER_INDEX, ITEM_INDEX)
+    """Fit ALS on ``(user_idx, item_idx, strength)`` interactions.
+
+    Check the input once with :func:`~shoplake.ml.interactions.check_interactions` first: MLlib's
+    own errors on degenerate input are stack traces.
+    """
     default_blocks = interactions.sparkSession.sparkContext.defaultParallelism
     return build_als(params, default_blocks).fit(interactions.select(USER_INDEX, ITEM_INDEX, RATING))
 
 
-def recommend_als(model: ALSModel, users: DataFrame, seen: DataFrame, k: int) -> DataFrame:
+def most_seen(seen: DataFrame) -> int:
+    """The largest number of items any one user has seen."""
+    return seen.groupBy(USER_INDEX).count().agg(F.max("count")).first()[0] or 0
+
+
+def recommend_als(model: ALSModel, users: DataFrame, seen: DataFrame, k: int, max_seen: int | None = None) -> DataFrame:
     """Top-``k`` items per user of ``users`` by model score, never an item the user has ``seen``.
 
-    Returns ``(user_idx, item_idx, score, rank)``. MLlib scores ``k + (largest seen count)``
-    items per user, enough to leave ``k`` after removing anyone's seen items.
+    Returns ``(user_idx, item_idx, score, rank)``. MLlib scores ``k + max_seen`` items per user
+    (``max_seen`` defaults to :func:`most_seen`), enough to leave ``k`` after removing seen items.
     """
     seen = seen.select(USER_INDEX, ITEM_INDEX)
-    most_seen = seen.groupBy(USER_INDEX).count().agg(F.max("count")).first()[0] or 0
-    scored = model.recommendForUserSubset(users.select(USER_INDEX).distinct(), k + most_seen).select(
+    most_seen_count = most_seen(seen) if max_seen is None else max_seen
+    scored = model.recommendForUserSubset(users.select(USER_INDEX).distinct(), k + most_seen_count).select(
         USER_INDEX, F.explode("recommendations").alias("rec")
     )
     unseen = scored.select(
@@ -79,7 +86,8 @@ def recommend_als(model: ALSModel, users: DataFrame, seen: DataFrame, k: int) ->
     return rank_top_k(unseen, k)
 
 
-def rank_top_k(scored: DataFrame, k: int, user_col: str = USER_INDEX, item_col: str = ITEM_INDEX) -> DataFrame:
-    """Keep each user's ``k`` best-scored rows and number them 1..k (ties by item id)."""
-    order = Window.partitionBy(user_col).orderBy(F.desc("score"), item_col)
+def rank_top_k(scored: DataFrame, k: int, user_col: str = USER_INDEX, item_col: str = ITEM_INDEX,
+               score_col: str = "score") -> DataFrame:
+    """Keep each user's ``k`` best-scored rows and number them 1..k in ``rank`` (ties by item id)."""
+    order = Window.partitionBy(user_col).orderBy(F.desc(score_col), item_col)
     return scored.withColumn("rank", F.row_number().over(order)).where(F.col("rank") <= k)

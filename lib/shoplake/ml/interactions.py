@@ -1,25 +1,16 @@
-"""User-item interactions: weighted clickstream events summed per pair, and input checks.
+"""Checks on user-item interactions before a recommender is trained on them.
 
-Implicit feedback is the sum of per-event-type weights for each (user, item) pair; the
-checks turn empty or degenerate inputs into one clear :class:`InteractionsError` instead of
-an MLlib stack trace.
+Empty or degenerate inputs become one clear :class:`InteractionsError` instead of an MLlib
+stack trace. (The interactions themselves, event weights summed per user and product, are
+``gold.user_item_interactions`` from :func:`shoplake.ingest.gold.user_item_interactions`.)
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import chain
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-#: Weight of each clickstream event type; types not listed (page_view, search, ...) are ignored.
-DEFAULT_EVENT_WEIGHTS: Mapping[str, float] = {
-    "product_view": 1.0,
-    "add_to_cart": 3.0,
-    "begin_checkout": 4.0,
-    "purchase": 5.0,
-}
 MIN_INTERACTIONS = 10
 
 
@@ -34,28 +25,6 @@ class InteractionStats:
     rows: int
     users: int
     items: int
-
-
-def event_strength(
-    events: DataFrame,
-    weights: Mapping[str, float] = DEFAULT_EVENT_WEIGHTS,
-    user_col: str = "user_id",
-    item_col: str = "product_id",
-    event_col: str = "event_type",
-    time_col: str = "event_time",
-) -> DataFrame:
-    """Sum the weights of each pair's events: ``(user_col, item_col, strength, last_time)``.
-
-    Events without a user or an item, and event types absent from ``weights``, are dropped.
-    """
-    weight = F.create_map(*[F.lit(x) for x in chain.from_iterable(weights.items())])[F.col(event_col)]
-    return (
-        events.where(F.col(user_col).isNotNull() & F.col(item_col).isNotNull())
-        .withColumn("_weight", weight.cast("double"))
-        .where(F.col("_weight").isNotNull())
-        .groupBy(user_col, item_col)
-        .agg(F.sum("_weight").alias("strength"), F.max(time_col).alias("last_time"))
-    )
 
 
 def check_interactions(

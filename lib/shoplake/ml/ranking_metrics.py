@@ -81,6 +81,6 @@ def ranking_metrics(recs: DataFrame, truth: DataFrame, k: int = DEFAULT_K, user_
 
 def catalogue_coverage(recs: DataFrame, catalogue: DataFrame, k: int = DEFAULT_K, item_col: str = "item_idx") -> float:
     """Distinct items in anyone's top k over distinct items in ``catalogue`` (Recommenders' ``catalog_coverage``)."""
-    recommended = recs.where(F.col("rank") <= k).select(item_col).distinct().count()
-    total = catalogue.select(item_col).distinct().count()
-    return recommended / total if total else 0.0
+    recommended = recs.where(F.col("rank") <= k).agg(F.countDistinct(item_col).alias("recommended"))
+    row = recommended.crossJoin(catalogue.agg(F.countDistinct(item_col).alias("total"))).first()
+    return row["recommended"] / row["total"] if row["total"] else 0.0

@@ -13,7 +13,7 @@ from shoplake.datasets.generator.config import GeneratorConfig
 from shoplake.datasets.generator.corrupt import corrupt_lines
 from shoplake.datasets.generator.orders import assign_ids, lifecycle, orders_of_day, plant_anomalies, status_records
 from shoplake.datasets.generator.people import Users, make_users
-from shoplake.datasets.generator.render import EventRenderer, dumps, iso_time
+from shoplake.datasets.generator.render import EventRenderer, dumps, iso_times
 from shoplake.datasets.generator.reviews import make_reviews
 from shoplake.datasets.generator.sessions import DAY_MS, ChoiceModel, simulate_day
 from shoplake.datasets.generator.sink import Sink
@@ -69,10 +69,12 @@ class DailyWriter:
 
     def write_records(self, source: str, records: list[tuple[int, dict]], origin_ms: int) -> None:
         """Write ``(ms, record)`` pairs into the day files of their ms, times rendered as ISO-8601."""
+        for name in TIME_FIELDS[source]:
+            times = iso_times(origin_ms + np.array([record[name] for _, record in records], dtype=np.int64))
+            for (_, record), text in zip(records, times):
+                record[name] = text
         by_day: dict[int, list[str]] = {}
         for ms, record in records:
-            for name in TIME_FIELDS[source]:
-                record[name] = iso_time(origin_ms + record[name])
             by_day.setdefault(ms // DAY_MS, []).append(dumps(record))
         for day in sorted(by_day):
             self.write(source, day, by_day[day])

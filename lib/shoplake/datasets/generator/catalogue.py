@@ -119,9 +119,10 @@ def _promotions(rng: np.random.Generator, config: GeneratorConfig) -> np.ndarray
 
 
 def _fbt_partners(rng: np.random.Generator, config: GeneratorConfig, popularity: np.ndarray) -> np.ndarray:
-    """Pair up products (popular ones more likely) as frequently-bought-together partners."""
+    """Pair up products (popular ones more likely, as sqrt(popularity)) as frequently-bought-together partners."""
     partner = np.full(config.products, -1, dtype=np.int64)
-    chosen = rng.choice(config.products, size=2 * config.fbt_pairs, replace=False, p=popularity / popularity.sum())
+    weights = np.sqrt(popularity)
+    chosen = rng.choice(config.products, size=2 * config.fbt_pairs, replace=False, p=weights / weights.sum())
     first, second = chosen[0::2], chosen[1::2]
     partner[first], partner[second] = second, first
     return partner

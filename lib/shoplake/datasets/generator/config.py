@@ -20,8 +20,8 @@ ANOMALY_KINDS = ("fraud_amount", "burst", "refund_abuse")
 
 PRESETS = {
     "small": dict(users=3_000, days=35, products=300, users_per_block=750),
-    "medium": dict(users=25_000, days=91, products=2_000, users_per_block=2_500),
-    "large": dict(users=250_000, days=91, products=2_000, users_per_block=2_500),
+    "medium": dict(users=30_000, days=91, products=2_000, users_per_block=2_500),
+    "large": dict(users=300_000, days=91, products=2_000, users_per_block=5_000),
 }
 
 
@@ -69,7 +69,7 @@ class GeneratorConfig:
 
     # prices: add-to-cart odds scale with (price / list price) ** price_elasticity
     price_elasticity: float = -1.8
-    promo_start_rate: float = 0.01
+    promo_start_rate: float = 0.015
     promo_days: tuple[int, int] = (3, 10)
     promo_discount: tuple[float, float] = (0.1, 0.4)
     promo_view_share: float = 0.1
@@ -83,7 +83,7 @@ class GeneratorConfig:
 
     # planted patterns
     fbt_product_share: float = 0.1
-    fbt_prob: float = 0.4
+    fbt_prob: float = 0.5
     anomaly_share: float = 0.01
     review_prob: float = 0.2
 

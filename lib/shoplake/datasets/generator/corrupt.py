@@ -68,26 +68,23 @@ def corrupt_lines(
     """The file's lines with corruption planted, and (1-based line, record id, kind) per bad record."""
     fields = SOURCES[source]
     kinds = fields.applicable()
-    planned = plan(len(lines), rates, kinds, rng)
-    if not (planned >= 0).any():
-        return lines, []
-    out, report = [], []
-    for line, code in zip(lines, planned):
-        if code < 0:
-            out.append(line)
-            continue
-        kind = kinds[code]
+    planted = plan(len(lines), rates, kinds, rng)
+    out, report, done = [], [], 0
+    for position in np.flatnonzero(planted >= 0):
+        out.extend(lines[done:position])
+        done = position + 1
+        line, kind = lines[position], kinds[planted[position]]
         record = json.loads(line)
         record_id = record.get(fields.id)
         if kind == "duplicate_event":
-            out.append(line)
-            out.append(line)
+            out += [line, line]
         elif kind == "malformed_json":
             out.append(line[: int(rng.integers(1, len(line) - 1))])
         else:
             _corrupt_record(record, kind, fields, rng, future_after)
             out.append(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
         report.append((len(out), record_id, kind))
+    out.extend(lines[done:])
     return out, report
 
 

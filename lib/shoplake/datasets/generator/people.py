@@ -68,7 +68,7 @@ def make_users(config: GeneratorConfig, catalogue: Catalogue, block: int, rng: n
     last_name = rng.integers(0, len(LAST_NAMES), n)
     street_no, zip_code = rng.integers(1, 300, n), rng.integers(10000, 99999, n)
     street, city = rng.integers(0, len(STREETS), n), rng.integers(0, len(CITIES), n)
-    octets = rng.integers(1, 255, (n, 4))
+    octets = np.column_stack([rng.integers(11, 224, n), rng.integers(0, 256, (n, 3))])
     agent = rng.integers(0, 2, n)
     names = [f"{FIRST_NAMES[a]} {LAST_NAMES[b]}" for a, b in zip(first_name, last_name)]
     return Users(

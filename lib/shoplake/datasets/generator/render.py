@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 import numpy as np
 
@@ -10,9 +9,9 @@ from shoplake.datasets.generator.sessions import QUERIES, Day
 from shoplake.schemas import CHANNELS, DEVICES, EVENT_TYPES
 
 EVENT_TEMPLATE = (
-    '{"event_id":"%s","event_time":"%s","user_id":%s,"session_id":"%s","event_type":%s,"product_id":%s,'
-    '"price":%s,"quantity":%s,"query":%s,"device":%s,"channel":%s,"ip":%s,"user_agent":%s}'
+    '{"event_id":"%s","event_time":"%s","event_type":%s,"product_id":%s,"price":%s,"quantity":%s,"query":%s,%s}'
 )
+SESSION_TEMPLATE = '"user_id":%s,"session_id":"%s","device":%s,"channel":%s,"ip":%s,"user_agent":%s'
 NULL = "null"
 
 
@@ -24,12 +23,6 @@ def quoted(values) -> list[str]:
 def iso_times(epoch_ms: np.ndarray) -> list[str]:
     """ISO-8601 UTC timestamps with milliseconds (``2024-01-05T10:15:30.123Z``)."""
     return [t + "Z" for t in np.datetime_as_string(np.asarray(epoch_ms).astype("datetime64[ms]"), unit="ms")]
-
-
-def iso_time(epoch_ms: int) -> str:
-    """One ISO-8601 UTC timestamp with milliseconds."""
-    moment = datetime.fromtimestamp(epoch_ms // 1000, tz=timezone.utc)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{epoch_ms % 1000:03d}Z"
 
 
 def dumps(record: dict) -> str:
@@ -55,18 +48,21 @@ class EventRenderer:
     def render(self, day_index: int, day: Day, start_ms: int, prices: np.ndarray) -> list[str]:
         """The day's events as JSON lines, with ids ``e<block>-<day>-<n>`` and ``s<block>-<day>-<n>``."""
         tag = f"{self._prefix}-{day_index:04d}"
-        price_tokens = [f"{p:.2f}" for p in prices] + [NULL]
-        quantity_tokens = [NULL if q == 0 else str(q) for q in day.quantity.tolist()]
-        users, products = self._users, self._products
+        first_event = np.unique(day.session, return_index=True)[1]
+        sessions = [
+            SESSION_TEMPLATE % (self._users[u], f"s{tag}-{s:06d}", self._devices[d], self._channels[c],
+                                self._ips[u], self._agents[u])
+            for s, u, d, c in zip(range(day.sessions), day.user[first_event].tolist(),
+                                  day.device[first_event].tolist(), day.channel[first_event].tolist())
+        ]
+        product = day.product.tolist()
+        price = [NULL if p < 0 else f"{v:.2f}" for p, v in zip(product, prices[day.product].tolist())]
+        quantity = [NULL if q == 0 else str(q) for q in day.quantity.tolist()]
+        kinds, products, queries = self._kinds, self._products, self._queries
         return [
-            EVENT_TEMPLATE % (
-                f"e{tag}-{n:07d}", time, users[u], f"s{tag}-{s:06d}", self._kinds[k], products[p],
-                price_tokens[p], q, self._queries[qi], self._devices[d], self._channels[c], self._ips[u],
-                self._agents[u],
-            )
-            for n, (time, u, s, k, p, q, qi, d, c) in enumerate(zip(
-                iso_times(start_ms + day.time_ms), day.user.tolist(), day.session.tolist(), day.kind.tolist(),
-                day.product.tolist(), quantity_tokens, day.query.tolist(), day.device.tolist(),
-                day.channel.tolist(),
+            EVENT_TEMPLATE % (f"e{tag}-{n:07d}", time, kinds[k], products[p], pr, q, queries[qi], sessions[s])
+            for n, (time, k, p, pr, q, qi, s) in enumerate(zip(
+                iso_times(start_ms + day.time_ms), day.kind.tolist(), product, price, quantity,
+                day.query.tolist(), day.session.tolist(),
             ))
         ]

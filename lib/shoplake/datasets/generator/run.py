@@ -29,6 +29,7 @@ log = get_logger(__name__)
 
 SOURCES = ("clickstream", "orders", "products", "reviews")
 MANIFEST = "manifest.json"
+TASKS_PER_CORE = 4  # blocks are grouped into at most this many tasks per core (a task has a fixed overhead)
 
 
 def default_truth_dir(out: str) -> str:
@@ -52,10 +53,11 @@ def generate(spark: SparkSession, config: GeneratorConfig, out: str, truth: str,
     log.info("stage 3/4: %d users in %d blocks, %d days from %s on Spark", config.users, config.blocks,
              config.days, config.start_date)
     inputs = spark.sparkContext.broadcast(BlockInputs(config, catalogue, content.review_texts, out, truth))
-    spark.sparkContext.setJobDescription(f"generate {config.blocks} blocks")
+    tasks = min(config.blocks, TASKS_PER_CORE * spark.sparkContext.defaultParallelism)
+    spark.sparkContext.setJobDescription(f"generate {config.blocks} blocks in {tasks} tasks")
     try:
         with spark_progress(spark.sparkContext, "generate"):
-            rows = (spark.range(config.blocks, numPartitions=config.blocks)
+            rows = (spark.range(config.blocks, numPartitions=tasks)
                     .mapInArrow(partial(_run_blocks, inputs), "block long, stats string")
                     .collect())
     finally:

@@ -28,19 +28,26 @@ class ChoiceModel:
     """Which product a user views: softmax over taste affinity plus log popularity."""
 
     def __init__(self, config: GeneratorConfig, users: Users, catalogue: Catalogue):
-        affinity = users.taste @ catalogue.vectors.T / np.sqrt(config.taste_dims)
-        logits = config.taste_strength * affinity + catalogue.log_popularity
+        taste, vectors = users.taste.astype(np.float32), catalogue.vectors.astype(np.float32)
+        affinity = taste @ vectors.T / np.float32(np.sqrt(config.taste_dims))
+        logits = np.float32(config.taste_strength) * affinity + catalogue.log_popularity.astype(np.float32)
         logits -= logits.max(axis=1, keepdims=True)
-        weights = np.exp(logits)
-        self.products = weights.shape[1]
-        rows = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
-        self._cdf = (rows + np.arange(len(rows))[:, None]).ravel()  # row r lives in [r, r + 1)
-        self.affinity_mean, self.affinity_std = float(affinity.mean()), float(affinity.std())
+        self._cdf = np.cumsum(np.exp(logits), axis=1)
+        self._cdf /= self._cdf[:, -1:]
+        self.products = logits.shape[1]
+        sample = affinity[:256]  # the spread of affinities, for scaling ratings
+        self.affinity_mean, self.affinity_std = float(sample.mean()), float(sample.std())
 
     def sample(self, user: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One product per entry of ``user`` (positions in the block)."""
-        hits = np.searchsorted(self._cdf, user + rng.random(len(user)), side="right") - user * self.products
-        return np.minimum(hits, self.products - 1)
+        draws = rng.random(len(user), dtype=np.float32)
+        picked = np.empty(len(user), dtype=np.int64)
+        order = np.argsort(user, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(user[order]) != 0])
+        for start, end in zip(starts, np.r_[starts[1:], len(order)]):
+            rows = order[start:end]
+            picked[rows] = np.searchsorted(self._cdf[user[rows[0]]], draws[rows], side="right")
+        return np.minimum(picked, self.products - 1)
 
 
 @dataclass(frozen=True)

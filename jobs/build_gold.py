@@ -1,0 +1,16 @@
+"""Rebuild the gold tables (daily item sales, user-item interactions, user features, daily funnel) from silver."""
+from __future__ import annotations
+
+import sys
+
+from shoplake.ingest.load_gold import build_gold
+from shoplake.lake import open_lake
+from shoplake.runner import JobContext, run_job
+
+
+def main(ctx: JobContext) -> None:
+    build_gold(open_lake(ctx.spark, ctx.settings), ctx.settings)
+
+
+if __name__ == "__main__":
+    sys.exit(run_job(main, __doc__))

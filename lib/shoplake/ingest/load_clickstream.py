@@ -1,0 +1,52 @@
+"""Clickstream files → ``bronze.clickstream`` → ``silver.events`` and ``silver.sessions``."""
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from shoplake.config import Settings
+from shoplake.ingest.clickstream import clickstream_rules, first_per_key, sessionize, sessions
+from shoplake.ingest.incremental import new_lines, process_new_files
+from shoplake.ingest.layers import BatchWriter, land_batch
+from shoplake.ingest.parse import arrival_time
+from shoplake.lake import Lake
+from shoplake.log import get_logger
+from shoplake.privacy.pseudonyms import pseudonymize
+from shoplake.schemas import CLICKSTREAM
+
+log = get_logger(__name__)
+JOB = "ingest_clickstream"
+EVENTS = "silver.events"
+SESSIONS = "silver.sessions"
+
+
+def silver_events(records: DataFrame, key: bytes) -> DataFrame:
+    """Valid clickstream records as silver events: one per ``event_id``, pseudonymous, without IPs."""
+    unique = first_per_key(records, "event_id", [F.col("_ingested_at"), F.col("_source_file")])
+    return unique.withColumn("user_id", pseudonymize(F.col("user_id"), key)).withColumn(
+        "event_date", F.to_date("event_time")
+    ).drop("ip", "_source_file")
+
+
+def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, *,
+                       available_now: bool = True, interval: str = "30 seconds") -> dict:
+    """Ingest new clickstream files; then rebuild sessions. Returns figures for the log."""
+    writer = BatchWriter(lake, JOB)
+    rules = clickstream_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes)
+
+    def process(lines: DataFrame, batch_id: int) -> None:
+        records = land_batch(writer, lines, batch_id, CLICKSTREAM, rules, settings)
+        version = writer.merge(silver_events(records, key), EVENTS, batch_id, ["event_id"], partition_by=["event_date"])
+        log.info("%s batch %d: silver.events at version %d", JOB, batch_id, version)
+
+    lines = new_lines(spark, f"{settings.paths.inputs}/clickstream", settings.ingest.max_files_per_batch)
+    batches = process_new_files(lines, lake.checkpoint_path(JOB), process, JOB, available_now, interval)
+    if lake.exists(EVENTS):
+        rebuild_sessions(lake, settings.ingest.session_gap_minutes)
+    return {"batches": batches, "events": lake.read(EVENTS).count() if lake.exists(EVENTS) else 0}
+
+
+def rebuild_sessions(lake: Lake, gap_minutes: int) -> int:
+    """Recompute ``silver.sessions`` from all events (late events can join or split sessions)."""
+    return lake.overwrite(sessions(sessionize(lake.read(EVENTS), gap_minutes)), SESSIONS,
+                          partition_by=["session_date"])

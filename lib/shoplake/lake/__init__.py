@@ -1,0 +1,35 @@
+"""The lake: Delta tables named ``layer.name``, one API (:class:`Lake`) over two Delta engines.
+
+``open_lake(spark, settings)`` returns the delta-spark backend when the Delta JVM classes are on
+the classpath, else the embedded delta-rs backend (Spark writes and reads the data files,
+delta-rs owns the transaction log).
+"""
+
+from shoplake.lake.api import Commit, Lake, open_lake
+from shoplake.lake.errors import (
+    ConcurrentWriteConflict,
+    InvalidTableName,
+    LakeError,
+    NotADeltaTable,
+    SchemaMismatch,
+    TableExists,
+    TableNotFound,
+    VersionNotFound,
+)
+from shoplake.lake.names import LAYERS, TableName
+
+__all__ = [
+    "LAYERS",
+    "Commit",
+    "ConcurrentWriteConflict",
+    "InvalidTableName",
+    "Lake",
+    "LakeError",
+    "NotADeltaTable",
+    "SchemaMismatch",
+    "TableExists",
+    "TableName",
+    "TableNotFound",
+    "VersionNotFound",
+    "open_lake",
+]

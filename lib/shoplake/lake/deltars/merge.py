@@ -1,0 +1,48 @@
+"""Copy-on-write row logic in Spark for merge and delete: which files to rewrite, and their new rows.
+
+Only the (small) list of affected file paths ever reaches the driver; the rows stay in Spark.
+"""
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from shoplake.lake.deltars.read import FILE_COLUMN, files_at
+from shoplake.lake.deltars.snapshot import DataFile, Snapshot
+from shoplake.lake.merge_source import DELETE_FLAG, source_wins
+
+
+def files_with(snapshot: Snapshot, files: list[DataFile], hits: DataFrame) -> list[DataFile]:
+    """The files (of ``files``) that hold at least one row of ``hits``, a DataFrame with :data:`FILE_COLUMN`."""
+    paths = [row[0] for row in hits.select(FILE_COLUMN).distinct().collect()]
+    return files_at(snapshot, files, paths)
+
+
+def matching_keys(target: DataFrame, source: DataFrame, keys: list[str]) -> DataFrame:
+    """Rows of ``target`` (with :data:`FILE_COLUMN`) whose keys occur in ``source``."""
+    return target.select(*keys, FILE_COLUMN).join(source.select(*keys), keys, "left_semi")
+
+
+def merged_rows(target: DataFrame, source: DataFrame, keys: list[str], order_by: str | None, schema: StructType) -> DataFrame:
+    """The rows that replace ``target`` (the affected files' rows) after merging ``source`` into it.
+
+    A full outer join on ``keys``: unmatched target rows stay, unmatched source rows are inserted,
+    a matched pair keeps the source row when it wins (see :func:`source_wins`); a winning source
+    row flagged :data:`DELETE_FLAG` removes the pair. Columns are renamed apart first, so a source
+    derived from the target itself cannot make the join ambiguous.
+    """
+    t = target.select(F.lit(True).alias("_t_row"), *[F.col(c).alias(f"_t{i}") for i, c in enumerate(target.columns)])
+    s = source.select(F.lit(True).alias("_s_row"), *[F.col(c).alias(f"_s{i}") for i, c in enumerate(source.columns)])
+    tcol = {c: F.col(f"_t{i}") for i, c in enumerate(target.columns)}
+    scol = {c: F.col(f"_s{i}") for i, c in enumerate(source.columns)}
+    joined = t.join(s, [tcol[k] == scol[k] for k in keys], "full_outer")
+    from_source: Column = F.col("_s_row").isNotNull()
+    if order_by:
+        from_source = from_source & (F.col("_t_row").isNull() | source_wins(scol[order_by], tcol[order_by]))
+    keep = F.when(from_source, ~scol[DELETE_FLAG]).otherwise(F.col("_t_row").isNotNull())
+    columns = [
+        F.when(from_source, scol[f.name]).otherwise(tcol.get(f.name, F.lit(None).cast(f.dataType))).alias(f.name)
+        for f in schema
+    ]
+    return joined.where(keep).select(*columns)

@@ -1,0 +1,120 @@
+"""One table version as delta-rs resolves it from the Delta log: schema, partitioning, active files.
+
+Only the log's metadata is used here (file list, partition values, app transactions); data files
+are read by Spark (see :mod:`shoplake.lake.deltars.read`).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from urllib.parse import unquote
+
+import pyarrow as pa
+from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError, TableNotFoundError
+from pyarrow import fs as pafs
+from pyspark.sql.types import StructType
+
+from shoplake.lake.deltars import partitions
+from shoplake.lake.errors import LakeError, NotADeltaTable, VersionNotFound
+
+# Files this backend writes; a directory holding only these (a write that died before the first
+# commit of a new table) is treated as "no table yet" rather than as a foreign dataset.
+_OWN_FILE = re.compile(r"^part-\d{5}-[0-9a-f-]{36}\.c000\.snappy\.parquet$")
+# Reader features whose data this backend reads correctly (column mapping, deletion vectors: not).
+_READABLE_FEATURES = {"timestampNtz"}
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """An active data file: path relative to the table root (decoded), size, partition values as log strings."""
+
+    path: str
+    size: int
+    partition: dict[str, str | None]
+
+
+class Snapshot:
+    """A loaded version of a Delta table."""
+
+    def __init__(self, uri: str, table: DeltaTable):
+        unsupported = set(table.protocol().reader_features or ()) - _READABLE_FEATURES
+        if unsupported:
+            raise LakeError(f"{uri}: the delta-rs backend cannot read tables using {sorted(unsupported)}")
+        self.uri = uri
+        self.table = table
+        self.version: int = table.version()
+        self.partition_columns: list[str] = list(table.metadata().partition_columns)
+        self.schema: StructType = StructType.fromJson(json.loads(table.schema().to_json()))
+
+    @cached_property
+    def all_files(self) -> list[DataFile]:
+        """Every active file of this version, from the log's add actions."""
+        actions = pa.table(self.table.get_add_actions(flatten=True))
+        columns = {c: actions.column(f"partition.{c}").to_pylist() for c in self.partition_columns}
+        return [
+            DataFile(unquote(path), size, {c: partitions.to_string(columns[c][i]) or None for c in self.partition_columns})
+            for i, (path, size) in enumerate(zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist()))
+        ]
+
+    def files(self, wanted: dict[str, list] | None = None) -> list[DataFile]:
+        """Active files, only those whose partition values are in ``wanted`` (column -> values) when given."""
+        if not wanted:
+            return self.all_files
+        allowed = {c: {partitions.to_string(v) or None for v in values} for c, values in wanted.items()}
+        return [f for f in self.all_files if all(f.partition[c] in allowed[c] for c in allowed)]
+
+    def location(self, file: DataFile) -> str:
+        """The file's absolute path or URI."""
+        return f"{self.uri}/{file.path}"
+
+    def txn_version(self, app_id: str) -> int | None:
+        """The last version committed by application ``app_id``, or None."""
+        return self.table.transaction_version(app_id)
+
+    def commits_since(self, version: int) -> list[dict]:
+        """Commit infos of the versions after ``version``, newest first."""
+        return DeltaTable(self.uri).history(self.version - version) if self.version > version else []
+
+
+def load(uri: str, version: int | None = None, timestamp: datetime | str | None = None) -> Snapshot | None:
+    """The table at ``uri`` (latest, or at ``version`` / ``timestamp``); None when there is no table yet."""
+    try:
+        table = DeltaTable(uri)
+    except TableNotFoundError:
+        if _holds_foreign_files(uri):
+            raise NotADeltaTable(f"{uri} holds files but no Delta transaction log (_delta_log)") from None
+        return None
+    if timestamp is not None:
+        version = _version_at(table, timestamp)
+    if version is not None and version != table.version():
+        if not 0 <= version <= table.version():
+            raise VersionNotFound(f"{uri}: no version {version} (versions 0..{table.version()})")
+        try:
+            table = DeltaTable(uri, version=version)
+        except DeltaError as exc:
+            raise VersionNotFound(f"{uri}: version {version} cannot be loaded (its log was cleaned up?): {exc}") from exc
+    return Snapshot(uri, table)
+
+
+def _version_at(table: DeltaTable, timestamp: datetime | str) -> int:
+    """The latest version committed at or before ``timestamp`` (naive means UTC)."""
+    moment = datetime.fromisoformat(timestamp) if isinstance(timestamp, str) else timestamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    millis = moment.timestamp() * 1000
+    commits = table.history()
+    before = [c["version"] for c in commits if c["timestamp"] <= millis]
+    if not before:
+        first = datetime.fromtimestamp(min(c["timestamp"] for c in commits) / 1000, timezone.utc)
+        raise VersionNotFound(f"{table.table_uri}: no version at {moment.isoformat()}; the first commit is at {first.isoformat()}")
+    return max(before)
+
+
+def _holds_foreign_files(uri: str) -> bool:
+    filesystem, path = pafs.FileSystem.from_uri(uri)
+    entries = filesystem.get_file_info(pafs.FileSelector(path, recursive=True, allow_not_found=True))
+    return any(e.type == pafs.FileType.File and not _OWN_FILE.match(e.base_name) for e in entries)

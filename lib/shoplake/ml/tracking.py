@@ -1,0 +1,75 @@
+"""MLflow helpers shared by every model job: one experiment per job family, runs, trials,
+the lake table versions a run read, and model registration.
+
+The tracking store and artifact root come from ``settings.mlflow``; experiments are named
+``<experiment_prefix>-<family>`` and keep their artifacts under ``<artifact_root>/<name>``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+from shoplake.config import Settings
+
+
+def experiment_name(settings: Settings, family: str) -> str:
+    """The experiment of a job family, e.g. ``shoplake-als``."""
+    return f"{settings.mlflow.experiment_prefix}-{family}"
+
+
+def _artifact_location(settings: Settings, name: str) -> str:
+    root = settings.mlflow.artifact_root
+    if urlparse(root).scheme in ("", "file"):
+        return (Path(root.removeprefix("file://")).expanduser().resolve() / name).as_uri()
+    return f"{root.rstrip('/')}/{name}"
+
+
+def use_tracking_store(settings: Settings) -> MlflowClient:
+    """Point MLflow (tracking and registry) at ``settings.mlflow.tracking_uri``."""
+    mlflow.set_tracking_uri(settings.mlflow.tracking_uri)
+    mlflow.set_registry_uri(settings.mlflow.tracking_uri)
+    return MlflowClient(settings.mlflow.tracking_uri)
+
+
+def ensure_experiment(settings: Settings, family: str) -> str:
+    """The id of the family's experiment, created with its artifact location if missing."""
+    client = use_tracking_store(settings)
+    name = experiment_name(settings, family)
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    return client.create_experiment(name, artifact_location=_artifact_location(settings, name))
+
+
+@contextmanager
+def start_run(settings: Settings, family: str, run_name: str | None = None,
+              tags: Mapping[str, str] | None = None) -> Iterator[mlflow.ActiveRun]:
+    """An MLflow run in the family's experiment; ended (failed on error) when the block exits."""
+    experiment_id = ensure_experiment(settings, family)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=dict(tags or {})) as run:
+        yield run
+
+
+def log_table_versions(versions: Mapping[str, int]) -> None:
+    """Record the Delta version of each lake table the run read, so it can be reproduced."""
+    mlflow.log_params({f"table.{name}.version": version for name, version in versions.items()})
+
+
+def log_child_run(name: str, params: Mapping[str, object], metrics: Mapping[str, float]) -> str:
+    """One nested run (a tuning trial) under the active run; returns its run id."""
+    parent = mlflow.active_run()
+    with mlflow.start_run(experiment_id=parent.info.experiment_id, run_name=name, nested=True) as child:
+        mlflow.log_params(dict(params))
+        mlflow.log_metrics(dict(metrics))
+    return child.info.run_id
+
+
+def register_model(model_uri: str, name: str, tags: Mapping[str, str] | None = None) -> str:
+    """Register ``model_uri`` as a new version of ``name``; returns the version number."""
+    version = mlflow.register_model(model_uri, name, tags=dict(tags or {}))
+    return str(version.version)
