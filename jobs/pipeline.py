@@ -14,12 +14,15 @@ log = get_logger("jobs.pipeline")
 def add_arguments(parser):
     parser.add_argument("--only", action="append", default=[], metavar="STEP",
                         help=f"run only this step (repeatable); steps: {', '.join(s.name for s in PIPELINE_STEPS)}")
+    parser.add_argument("--preset", default="small", help="demo data size when the inputs folder is empty (small|medium|large)")
+    parser.add_argument("--seed", type=int, default=42, help="demo data seed")
 
 
 def main(ctx: JobContext) -> None:
     results = run_steps(PIPELINE_STEPS, ctx, only=ctx.args.only)
     log.info("pipeline finished: %s", ", ".join(f"{r.name} {r.seconds:.1f}s" for r in results))
-    log.info("lake: %s", ctx.settings.lake.root)
+    log.info("inputs: %s", ctx.settings.paths.inputs)
+    log.info("lake:   %s (tables: bronze.*, silver.*, gold.*)", ctx.settings.lake.root)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import argparse
 import runpy
 import sys
 
+from shoplake.datasets.cli import add_datasets_parser, add_generate_parser
 from shoplake.runner import job_path, list_jobs
 
 
@@ -43,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a job locally: shoplake run JOB [--env ENV] [job args]")
     run.add_argument("job", help="job name (a file in jobs/)")
     run.set_defaults(func=_cmd_run)
+    add_generate_parser(sub)
+    add_datasets_parser(sub)
     return parser
 
 

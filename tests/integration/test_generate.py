@@ -37,7 +37,7 @@ def lines_of(inputs: Path, source: str) -> list[tuple[str, int, str]]:
     """(file, 1-based line, text) of every line of a source, re-sent duplicate files left out."""
     return [(str(path.relative_to(inputs)), n, text)
             for path in sorted((inputs / source).rglob("part-*.json")) if not path.name.endswith("-resent.json")
-            for n, text in enumerate(path.read_text().splitlines(), 1)]
+            for n, text in enumerate(path.read_text().rstrip("\n").split("\n"), 1)]
 
 
 def records(inputs: Path, source: str) -> pd.DataFrame:
@@ -53,7 +53,7 @@ def records(inputs: Path, source: str) -> pd.DataFrame:
 
 def truth_lines(truth: Path, name: str) -> pd.DataFrame:
     return pd.DataFrame([json.loads(line) for path in sorted(truth.glob(f"{name}/part-*.json")) if path.stat().st_size
-                         for line in path.read_text().splitlines()])
+                         for line in path.read_text().rstrip("\n").split("\n")])
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pyspark.sql.types import DateType, TimestampType
 
@@ -16,13 +17,14 @@ def write_input(frame: pd.DataFrame, contract: Contract, out: str | Path) -> lis
     if list(frame.columns) != contract.schema.fieldNames():
         raise ValueError(f"{contract.name}: columns {list(frame.columns)} != {contract.schema.fieldNames()}")
     folder = Path(out) / contract.name
-    rendered = _render_times(frame, contract)
+    lines = np.array(_json_lines(_render_times(frame, contract)), dtype=object)
     if contract.arrival is None:
-        return [_write(rendered, folder / "part-00000.json")]
-    day = frame[contract.arrival].dt.strftime("%Y-%m-%d")
-    files = [_write(rendered[day.isna()], folder / "part-00000.json")] if day.isna().any() else []
-    for date, group in rendered[day.notna()].groupby(day[day.notna()], sort=True):
-        files.append(_write(group, folder / f"date={date}" / "part-00000.json"))
+        return [_write(lines, folder / "part-00000.json")]
+    day = frame[contract.arrival].dt.strftime("%Y-%m-%d").fillna("").to_numpy()
+    files = []
+    for date in sorted(set(day)):
+        subfolder = folder / f"date={date}" if date else folder
+        files.append(_write(lines[day == date], subfolder / "part-00000.json"))
     return files
 
 
@@ -36,8 +38,12 @@ def _render_times(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
     return out
 
 
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _json_lines(frame: pd.DataFrame) -> list[str]:
     text = frame.to_json(orient="records", lines=True, force_ascii=False)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    return text.rstrip("\n").split("\n") if text else []  # not splitlines(): texts may hold U+2028
+
+
+def _write(lines: np.ndarray, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path

@@ -1,7 +1,17 @@
-"""The steps of the main pipeline, in order."""
+"""The steps of the main pipeline, in order: check, demo data, ingest, gold."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from shoplake.datasets.generator import default_truth_dir, generate, make_config
+from shoplake.ingest.load_catalog import ingest_catalog
+from shoplake.ingest.load_clickstream import ingest_clickstream
+from shoplake.ingest.load_gold import build_gold
+from shoplake.ingest.load_orders import ingest_orders
+from shoplake.lake import open_lake
 from shoplake.pipeline.dag import Step
+from shoplake.privacy.pseudonyms import resolve_key
 from shoplake.session.doctor import environment_report
 
 
@@ -13,6 +23,32 @@ def _check_environment(ctx) -> dict:
             "executor_processes": len({p["pid"] for p in report["partitions"]})}
 
 
+def _demo_data(ctx) -> dict:
+    """Generate the demo shop into the inputs folder unless it already holds inputs."""
+    inputs = ctx.settings.paths.inputs
+    if "://" not in inputs and any(Path(inputs).glob("clickstream/*")):
+        return {"inputs": inputs, "generated": False}
+    manifest = generate(ctx.spark, make_config(ctx.args.preset, seed=ctx.args.seed), inputs, default_truth_dir(inputs),
+                        ctx.settings.paths.cache)
+    return {"inputs": inputs, "generated": True, "events": manifest["counts"].get("clickstream_records", 0)}
+
+
+def _ingest(load):
+    def run(ctx) -> dict:
+        return load(ctx.spark, open_lake(ctx.spark, ctx.settings), ctx.settings, resolve_key(ctx.settings, os.environ))
+    return run
+
+
+def _gold(ctx) -> dict:
+    return {table.split(".")[1]: version for table, version in build_gold(open_lake(ctx.spark, ctx.settings),
+                                                                           ctx.settings).items()}
+
+
 PIPELINE_STEPS = (
     Step("environment", _check_environment, "Spark, Java, Delta backend and executors"),
+    Step("demo_data", _demo_data, "synthetic shop inputs, unless inputs are already there"),
+    Step("ingest_clickstream", _ingest(ingest_clickstream), "new clickstream files to bronze, silver events, sessions"),
+    Step("ingest_orders", _ingest(ingest_orders), "new order files to bronze, silver orders and lines"),
+    Step("ingest_catalog", _ingest(ingest_catalog), "new product and review files to bronze and silver"),
+    Step("build_gold", _gold, "gold sales, interactions, user features, funnel"),
 )

@@ -16,7 +16,6 @@ RECORD_CORRUPTIONS = (
     "negative_quantity", "zero_price", "future_timestamp", "duplicate_event",
 )
 FILE_CORRUPTIONS = ("duplicate_file",)
-ANOMALY_KINDS = ("fraud_amount", "burst", "refund_abuse")
 
 PRESETS = {
     "small": dict(users=3_000, days=35, products=300, users_per_block=750),

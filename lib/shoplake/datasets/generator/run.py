@@ -41,10 +41,10 @@ def generate(spark: SparkSession, config: GeneratorConfig, out: str, truth: str,
              force: bool = False) -> dict:
     """Generate the shop into ``out`` and its ground truth into ``truth``; return the manifest."""
     started = time.monotonic()
-    out_sink, truth_sink = Sink(out), Sink(truth)
-    _prepare(out_sink, truth_sink, force)
     log.info("stage 1/4: loading real content (Fashion-MNIST photos, review texts) from %s", cache)
     content = load_content(cache)
+    out_sink, truth_sink = Sink(out), Sink(truth)
+    _prepare(out_sink, truth_sink, force)
     log.info("stage 2/4: catalogue of %d products, %d FBT pairs", config.products, config.fbt_pairs)
     catalogue = build_catalogue(config, content)
     products = products_frame(catalogue, content)

@@ -27,22 +27,22 @@ def matching_keys(target: DataFrame, source: DataFrame, keys: list[str]) -> Data
 def merged_rows(target: DataFrame, source: DataFrame, keys: list[str], order_by: str | None, schema: StructType) -> DataFrame:
     """The rows that replace ``target`` (the affected files' rows) after merging ``source`` into it.
 
-    A full outer join on ``keys``: unmatched target rows stay, unmatched source rows are inserted,
-    a matched pair keeps the source row when it wins (see :func:`source_wins`); a winning source
-    row flagged :data:`DELETE_FLAG` removes the pair. Columns are renamed apart first, so a source
-    derived from the target itself cannot make the join ambiguous.
+    Each target row meets its source row, if any (a left join, so a small source is broadcast and
+    the target is not shuffled): the source row replaces it when it wins (see :func:`source_wins`),
+    and a winning source row flagged :data:`DELETE_FLAG` removes it. Source rows matching no target
+    row are inserted unless flagged. Columns are renamed apart first, so a source derived from the
+    target itself cannot make the joins ambiguous.
     """
-    t = target.select(F.lit(True).alias("_t_row"), *[F.col(c).alias(f"_t{i}") for i, c in enumerate(target.columns)])
+    t = target.select(*[F.col(c).alias(f"_t{i}") for i, c in enumerate(target.columns)])
     s = source.select(F.lit(True).alias("_s_row"), *[F.col(c).alias(f"_s{i}") for i, c in enumerate(source.columns)])
     tcol = {c: F.col(f"_t{i}") for i, c in enumerate(target.columns)}
     scol = {c: F.col(f"_s{i}") for i, c in enumerate(source.columns)}
-    joined = t.join(s, [tcol[k] == scol[k] for k in keys], "full_outer")
+    on = [tcol[k] == scol[k] for k in keys]
     from_source: Column = F.col("_s_row").isNotNull()
     if order_by:
-        from_source = from_source & (F.col("_t_row").isNull() | source_wins(scol[order_by], tcol[order_by]))
-    keep = F.when(from_source, ~scol[DELETE_FLAG]).otherwise(F.col("_t_row").isNotNull())
-    columns = [
-        F.when(from_source, scol[f.name]).otherwise(tcol.get(f.name, F.lit(None).cast(f.dataType))).alias(f.name)
-        for f in schema
-    ]
-    return joined.where(keep).select(*columns)
+        from_source = from_source & source_wins(scol[order_by], tcol[order_by])
+    kept = t.join(s, on, "left_outer").where(~(from_source & scol[DELETE_FLAG])).select(
+        *[F.when(from_source, scol[f.name]).otherwise(tcol.get(f.name, F.lit(None).cast(f.dataType))).alias(f.name) for f in schema]
+    )
+    inserted = s.join(t, on, "left_anti").where(~scol[DELETE_FLAG]).select(*[scol[f.name].alias(f.name) for f in schema])
+    return kept.unionByName(inserted)
