@@ -15,6 +15,8 @@ def add_arguments(parser):
     parser.add_argument("--only", action="append", default=[], metavar="STEP",
                         help=f"run only this step (repeatable); steps: {', '.join(s.name for s in PIPELINE_STEPS)}")
     parser.add_argument("--preset", default="small", help="demo data size when the inputs folder is empty (small|medium|large)")
+    parser.add_argument("--users", type=int, help="demo data users (overrides the preset)")
+    parser.add_argument("--days", type=int, help="demo data days (overrides the preset)")
     parser.add_argument("--seed", type=int, default=42, help="demo data seed")
 
 

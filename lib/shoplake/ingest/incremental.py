@@ -17,6 +17,13 @@ from shoplake.log import get_logger
 log = get_logger(__name__)
 
 
+def folder_exists(spark: SparkSession, folder: str) -> bool:
+    """True when ``folder`` exists on its filesystem (local, HDFS, S3...), asked through Hadoop."""
+    jvm = spark._jvm
+    path = jvm.org.apache.hadoop.fs.Path(folder)
+    return path.getFileSystem(spark._jsc.hadoopConfiguration()).exists(path)
+
+
 def new_lines(spark: SparkSession, folder: str, max_files_per_batch: int) -> DataFrame:
     """A streaming DataFrame of the text lines of new files under ``folder`` (recursively)."""
     return (
@@ -29,18 +36,26 @@ def new_lines(spark: SparkSession, folder: str, max_files_per_batch: int) -> Dat
 
 
 def process_new_files(
-    lines: DataFrame,
+    spark: SparkSession,
+    folder: str,
     checkpoint: str,
     process_batch: Callable[[DataFrame, int], None],
     name: str,
+    max_files_per_batch: int,
     available_now: bool = True,
     interval: str = "30 seconds",
 ) -> int:
-    """Run ``process_batch(batch, batch_id)`` over new files; return the number of batches run."""
+    """Run ``process_batch(batch, batch_id)`` over new files in ``folder``; return the batches run.
+
+    A folder that does not exist yet (no file of that source dropped so far) runs no batch.
+    """
+    if not folder_exists(spark, folder):
+        log.info("%s: %s does not exist yet; nothing to ingest", name, folder)
+        return 0
+    lines = new_lines(spark, folder, max_files_per_batch)
     writer = lines.writeStream.queryName(name).foreachBatch(process_batch).option("checkpointLocation", checkpoint)
     writer = writer.trigger(availableNow=True) if available_now else writer.trigger(processingTime=interval)
     query = writer.start()
-    log.info("%s: reading new files (%s)", name, "available now" if available_now else f"every {interval}")
+    log.info("%s: reading new files in %s (%s)", name, folder, "available now" if available_now else f"every {interval}")
     query.awaitTermination()
-    batches = sum(1 for progress in query.recentProgress if progress.get("numInputRows", 0) > 0)
-    return batches
+    return sum(1 for progress in query.recentProgress if progress.get("numInputRows", 0) > 0)

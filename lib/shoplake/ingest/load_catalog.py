@@ -5,7 +5,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from shoplake.config import Settings
-from shoplake.ingest.incremental import new_lines, process_new_files
+from shoplake.ingest.incremental import process_new_files
 from shoplake.ingest.layers import BatchWriter, land_batch
 from shoplake.ingest.parse import Rule, arrival_time, future_timestamp
 from shoplake.lake import Lake
@@ -46,7 +46,8 @@ def silver_reviews(records: DataFrame, key: bytes) -> DataFrame:
 
 
 def _ingest(spark: SparkSession, lake: Lake, settings: Settings, contract: Contract, rules, to_silver) -> int:
-    writer = BatchWriter(lake, f"{JOB}.{contract.name}")
+    name = f"{JOB}.{contract.name}"
+    writer = BatchWriter(lake, name)
     table = f"silver.{contract.name}"
 
     def process(lines: DataFrame, batch_id: int) -> None:
@@ -54,8 +55,8 @@ def _ingest(spark: SparkSession, lake: Lake, settings: Settings, contract: Contr
         version = writer.merge(to_silver(records), table, batch_id, list(contract.key[:1]), order_by="_ingested_at")
         log.info("%s batch %d: %s at version %d", JOB, batch_id, table, version)
 
-    lines = new_lines(spark, f"{settings.paths.inputs}/{contract.name}", settings.ingest.max_files_per_batch)
-    return process_new_files(lines, lake.checkpoint_path(f"{JOB}.{contract.name}"), process, f"{JOB}.{contract.name}")
+    return process_new_files(spark, f"{settings.paths.inputs}/{contract.name}", lake.checkpoint_path(name), process,
+                             name, settings.ingest.max_files_per_batch)
 
 
 def ingest_catalog(spark: SparkSession, lake: Lake, settings: Settings, key: bytes) -> dict:

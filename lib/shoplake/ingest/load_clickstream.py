@@ -6,7 +6,7 @@ from pyspark.sql import functions as F
 
 from shoplake.config import Settings
 from shoplake.ingest.clickstream import clickstream_rules, first_per_key, sessionize, sessions
-from shoplake.ingest.incremental import new_lines, process_new_files
+from shoplake.ingest.incremental import process_new_files
 from shoplake.ingest.layers import BatchWriter, land_batch
 from shoplake.ingest.parse import arrival_time
 from shoplake.lake import Lake
@@ -39,8 +39,8 @@ def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key:
         version = writer.merge(silver_events(records, key), EVENTS, batch_id, ["event_id"], partition_by=["event_date"])
         log.info("%s batch %d: silver.events at version %d", JOB, batch_id, version)
 
-    lines = new_lines(spark, f"{settings.paths.inputs}/clickstream", settings.ingest.max_files_per_batch)
-    batches = process_new_files(lines, lake.checkpoint_path(JOB), process, JOB, available_now, interval)
+    batches = process_new_files(spark, f"{settings.paths.inputs}/clickstream", lake.checkpoint_path(JOB), process, JOB,
+                                settings.ingest.max_files_per_batch, available_now, interval)
     if lake.exists(EVENTS):
         rebuild_sessions(lake, settings.ingest.session_gap_minutes)
     return {"batches": batches, "events": lake.read(EVENTS).count() if lake.exists(EVENTS) else 0}

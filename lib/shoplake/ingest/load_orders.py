@@ -5,7 +5,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from shoplake.config import Settings
-from shoplake.ingest.incremental import new_lines, process_new_files
+from shoplake.ingest.incremental import process_new_files
 from shoplake.ingest.layers import BatchWriter, land_batch
 from shoplake.ingest.orders import latest_state, order_lines, order_rules, pseudonymized_orders
 from shoplake.ingest.parse import arrival_time
@@ -37,8 +37,8 @@ def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: byte
                                order_by="updated_at", partition_by=["order_date"])
         log.info("%s batch %d: silver.orders at version %d", JOB, batch_id, version)
 
-    lines = new_lines(spark, f"{settings.paths.inputs}/orders", settings.ingest.max_files_per_batch)
-    batches = process_new_files(lines, lake.checkpoint_path(JOB), process, JOB)
+    batches = process_new_files(spark, f"{settings.paths.inputs}/orders", lake.checkpoint_path(JOB), process, JOB,
+                                settings.ingest.max_files_per_batch)
     if not lake.exists(ORDERS):
         return {"batches": batches, "orders": 0}
     orders = lake.read(ORDERS)

@@ -28,7 +28,7 @@ def _demo_data(ctx) -> dict:
     inputs = ctx.settings.paths.inputs
     if "://" not in inputs and any(Path(inputs).glob("clickstream/*")):
         return {"inputs": inputs, "generated": False}
-    manifest = generate(ctx.spark, make_config(ctx.args.preset, seed=ctx.args.seed), inputs, default_truth_dir(inputs),
+    manifest = generate(ctx.spark, make_config(ctx.args.preset, users=ctx.args.users, days=ctx.args.days, seed=ctx.args.seed), inputs, default_truth_dir(inputs),
                         ctx.settings.paths.cache)
     return {"inputs": inputs, "generated": True, "events": manifest["counts"].get("clickstream_records", 0)}
 

@@ -110,12 +110,13 @@ class DeltaRsLake(Lake):
         for file in state.all_files:
             if file.size < target_bytes:
                 groups[tuple(file.partition.items())].append(file)
-        small = [f for group in groups.values() if len(group) > 1 for f in group]
+        compacted = [group for group in groups.values() if len(group) > 1]
+        small = [f for group in compacted for f in group]
         if not small:
             return state.version
         rows = read_files(self.spark, state, small)
-        if state.partition_columns:
-            rows = rows.repartition(len(groups), *state.partition_columns)
+        if state.partition_columns:  # one task, so one file, per compacted partition
+            rows = rows.repartition(len(compacted), *state.partition_columns)
         else:
             rows = rows.repartition(math.ceil(sum(f.size for f in small) / target_bytes))
         adds = self._write_files(ref, rows, state.schema, state.partition_columns, data_change=False)

@@ -44,5 +44,6 @@ def merged_rows(target: DataFrame, source: DataFrame, keys: list[str], order_by:
     kept = t.join(s, on, "left_outer").where(~(from_source & scol[DELETE_FLAG])).select(
         *[F.when(from_source, scol[f.name]).otherwise(tcol.get(f.name, F.lit(None).cast(f.dataType))).alias(f.name) for f in schema]
     )
-    inserted = s.join(t, on, "left_anti").where(~scol[DELETE_FLAG]).select(*[scol[f.name].alias(f.name) for f in schema])
+    # a sort-merge join: Spark would otherwise broadcast the target's keys when it underestimates them
+    inserted = s.join(t.hint("merge"), on, "left_anti").where(~scol[DELETE_FLAG]).select(*[scol[f.name].alias(f.name) for f in schema])
     return kept.unionByName(inserted)
