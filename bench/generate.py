@@ -76,7 +76,8 @@ def main() -> None:
         events = manifest["counts"]["clickstream_records"]
         results.append((preset, events, seconds, events / seconds / cores, memory.peak_mb))
     spark.stop()
-    print(f"\n{'preset':<8} {'events':>11} {'seconds':>8} {'events/s/core':>14} {'driver peak MB':>15}  ({cores} cores)")
+    header = f"{'preset':<8} {'events':>11} {'seconds':>8} {'events/s/core':>14} {'driver peak MB':>15}"
+    print(f"\n{header}  ({cores} cores)")
     for preset, events, seconds, rate, peak in results:
         print(f"{preset:<8} {events:>11,} {seconds:>8.1f} {rate:>14,.0f} {peak:>15,.0f}")
     print(f"BENCH generate.events_per_s_per_core {results[-1][3]:.0f} events/s")

@@ -237,8 +237,9 @@ def test_planted_anomalies_at_the_configured_share(shop):
     assert len(anomalies) / orders["order_id"].nunique() == pytest.approx(ANOMALY_SHARE, rel=0.25)
     assert set(anomalies["kind"]) == {"fraud_amount", "burst", "refund_abuse"}
     placed = orders[orders["status"] == "placed"].drop_duplicates("order_id").set_index("order_id")
-    amount = placed["lines"].map(lambda ls: sum(l["quantity"] * (l["unit_price"] - l["discount"]) for l in ls
-                                                if isinstance(l["quantity"], int) and l["quantity"] > 0))
+    amount = placed["lines"].map(lambda lines: sum(
+        line["quantity"] * (line["unit_price"] - line["discount"]) for line in lines
+        if isinstance(line["quantity"], int) and line["quantity"] > 0))
     kind = anomalies.set_index("order_id")["kind"]
     fraud = amount[amount.index.isin(kind[kind == "fraud_amount"].index)]
     normal = amount[~amount.index.isin(kind.index)]

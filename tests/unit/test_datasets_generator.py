@@ -1,6 +1,7 @@
 """Generator pieces without Spark: config, calendar, product choice, corruption, one block end to end."""
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import re
@@ -9,6 +10,7 @@ from datetime import date, datetime, timezone
 import numpy as np
 import pytest
 
+from shoplake.datasets.cli import add_generator_arguments, config_from_args
 from shoplake.datasets.generator import make_config
 from shoplake.datasets.generator.block import BlockInputs, generate_block
 from shoplake.datasets.generator.calendar import day_weights, weekly_weights, yearly_weight
@@ -131,3 +133,16 @@ def test_a_block_is_deterministic_and_seed_dependent(content, tmp_path):
     assert stats["users"] == 100 and stats["clickstream_records"] > 300
     assert digests[0] == digests[1]
     assert digests[0] != digests[2]
+
+
+def test_flags_become_a_config():
+    parser = argparse.ArgumentParser()
+    add_generator_arguments(parser)
+    args = parser.parse_args(["--preset", "medium", "--days", "30", "--seed", "9", "--start-date", "2023-11-01",
+                              "--corrupt-rate", "0.01", "--corrupt", "duplicate_file=0"])
+    config = config_from_args(args)
+    assert (config.users, config.days, config.seed, config.start_date) == (30_000, 30, 9, date(2023, 11, 1))
+    assert config.record_corruption() == {kind: 0.01 for kind in RECORD_CORRUPTIONS}
+    assert config.corruption["duplicate_file"] == 0.0
+    with pytest.raises(ValueError, match="KIND=RATE"):
+        config_from_args(parser.parse_args(["--corrupt", "zero_price"]))

@@ -14,7 +14,13 @@ from datetime import date
 from shoplake.config import ConfigError, load_config
 from shoplake.datasets.convert import export
 from shoplake.datasets.fetch import FetchError, dataset_dir, fetch, is_cached
-from shoplake.datasets.generator.config import FILE_CORRUPTIONS, PRESETS, RECORD_CORRUPTIONS, GeneratorConfig, make_config
+from shoplake.datasets.generator.config import (
+    FILE_CORRUPTIONS,
+    PRESETS,
+    RECORD_CORRUPTIONS,
+    GeneratorConfig,
+    make_config,
+)
 from shoplake.datasets.registry import DATASETS
 
 
@@ -31,7 +37,8 @@ def add_generator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start-date", type=date.fromisoformat, help="first day, YYYY-MM-DD (default 2024-01-01)")
     parser.add_argument("--anomaly-share", type=float, help="share of orders that are planted anomalies (default 0.01)")
     parser.add_argument("--corrupt-rate", type=float,
-                        help=f"per-record rate of each corruption kind ({', '.join(RECORD_CORRUPTIONS)}; default 0.002)")
+                        help=f"per-record rate of each corruption kind ({', '.join(RECORD_CORRUPTIONS)}; "
+                        "default 0.002)")
     parser.add_argument("--corrupt", action="append", default=[], metavar="KIND=RATE",
                         help=f"rate of one kind, repeatable; kinds: {', '.join(RECORD_CORRUPTIONS + FILE_CORRUPTIONS)}")
     parser.add_argument("--out", help="output folder for the input files (default: paths.inputs of the config)")
@@ -114,7 +121,8 @@ def _cmd_fetch(args: argparse.Namespace, rest: list[str]) -> int:
             print(f"{name}: {folder} ({time.monotonic() - started:.1f}s)")
             if args.to:
                 counts = export(name, cache, args.to)
-                print(f"{name}: wrote " + ", ".join(f"{n} {c} records" for c, n in counts.items()) + f" under {args.to}")
+                written = ", ".join(f"{n} {contract} records" for contract, n in counts.items())
+                print(f"{name}: wrote {written} under {args.to}")
     except (FetchError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

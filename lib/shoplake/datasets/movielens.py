@@ -45,8 +45,10 @@ def to_clickstream(ratings: pd.DataFrame) -> pd.DataFrame:
     """Implicit interactions: every rating is a product_view; a rating >= 4 adds an add_to_cart 1 s later."""
     positive = ratings[ratings["rating"] >= POSITIVE_RATING]
     views = ratings.assign(event_type="product_view", quantity=pd.NA)
-    carts = positive.assign(event_type="add_to_cart", quantity=1, timestamp=positive["timestamp"] + pd.Timedelta(1, "s"))
-    events = pd.concat([views, carts], ignore_index=True).sort_values(["timestamp", "user_id", "event_type"], kind="stable")
+    carts = positive.assign(event_type="add_to_cart", quantity=1,
+                            timestamp=positive["timestamp"] + pd.Timedelta(1, "s"))
+    events = pd.concat([views, carts], ignore_index=True).sort_values(
+        ["timestamp", "user_id", "event_type"], kind="stable")
     return pd.DataFrame({
         "event_id": "ml-" + events["user_id"] + "-" + events["item_id"] + "-" + events["event_type"],
         "event_time": events["timestamp"],

@@ -1,8 +1,9 @@
 """Fit Spark MLlib ALS on indexed interactions and recommend unseen items per user.
 
 Implicit mode (the default) reads ``strength`` as confidence: Spark weighs an observed pair by
-``1 + alpha * strength`` against 1 for every unobserved pair, and regularises each user and item
-by ``reg_param`` times its number of interactions (ALS-WR). Explicit mode fits the ratings.
+``1 + alpha * c`` against 1 for every unobserved pair, with ``c = log(1 + strength)`` (the log
+scaling of Hu, Koren & Volinsky) or ``c = strength``, and regularises each user and item by
+``reg_param`` times its number of interactions (ALS-WR). Explicit mode fits the ratings.
 """
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ class AlsParams:
     """ALS hyper-parameters; ``num_blocks`` 0 means one block per Spark core."""
 
     rank: int = 64
-    reg_param: float = 0.1
-    alpha: float = 10.0
+    reg_param: float = 0.2
+    alpha: float = 1.0
     max_iter: int = 15
     implicit: bool = True
+    log_confidence: bool = True
     nonnegative: bool = False
     num_blocks: int = 0
     seed: int = 42
@@ -61,7 +63,10 @@ def fit_als(interactions: DataFrame, params: AlsParams = AlsParams()) -> ALSMode
     own errors on degenerate input are stack traces.
     """
     default_blocks = interactions.sparkSession.sparkContext.defaultParallelism
-    return build_als(params, default_blocks).fit(interactions.select(USER_INDEX, ITEM_INDEX, RATING))
+    strength = F.col(RATING)
+    if params.implicit and params.log_confidence:
+        strength = F.signum(strength) * F.log1p(F.abs(strength))
+    return build_als(params, default_blocks).fit(interactions.select(USER_INDEX, ITEM_INDEX, strength.alias(RATING)))
 
 
 def most_seen(seen: DataFrame) -> int:

@@ -45,9 +45,9 @@ class RecommenderConfig:
     validation_ratio: float = 0.75
     k: int = 10
     metric: str = "ndcg_at_k"
-    ranks: tuple[int, ...] = (32, 64, 128)
-    reg_params: tuple[float, ...] = (0.1, 0.5, 1.0)
-    alphas: tuple[float, ...] = (1.0, 5.0, 20.0)
+    ranks: tuple[int, ...] = (32, 64)
+    reg_params: tuple[float, ...] = (0.1, 0.2, 0.3)
+    alphas: tuple[float, ...] = (0.5, 1.0, 2.0)
     max_iter: int = 15
     implicit: bool = True
     seed: int = 42

@@ -103,7 +103,8 @@ class GeneratorConfig:
         errors = [f"{name} must be >= 1" for name in ("users", "days", "products", "users_per_block")
                   if getattr(self, name) < 1]
         rates = ("view_to_cart", "cart_to_checkout", "checkout_to_purchase", "remove_from_cart", "promo_view_share",
-                 "price_change_share", "churn_share", "new_user_share", "fbt_product_share", "fbt_prob", "anomaly_share", "review_prob")
+                 "price_change_share", "churn_share", "new_user_share", "fbt_product_share", "fbt_prob",
+                 "anomaly_share", "review_prob")
         errors += [f"{name} must be in [0, 1]" for name in rates if not 0 <= getattr(self, name) <= 1]
         unknown = set(self.corruption) - set(RECORD_CORRUPTIONS + FILE_CORRUPTIONS)
         if unknown:

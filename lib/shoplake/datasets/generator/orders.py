@@ -72,7 +72,8 @@ def plant_anomalies(
     total = round(share * len(orders) / (1 - 2 * share / 3)) if orders else 0
     n_fraud, n_burst = round(total / 3), round(total / 3)
     horizon = config.days * DAY_MS
-    planted = _fraud_orders(n_fraud, users, catalogue, rng, horizon) + _burst_orders(n_burst, len(users), catalogue, rng, horizon)
+    planted = (_fraud_orders(n_fraud, users, catalogue, rng, horizon)
+               + _burst_orders(n_burst, len(users), catalogue, rng, horizon))
     for order in planted:
         order.history = lifecycle(order.placed_ms, rng)
     _refund_abuse(orders, total - n_fraud - n_burst, rng, horizon)

@@ -90,8 +90,8 @@ def _prepare(out: Sink, truth: Sink, force: bool) -> None:
     present = [s for s in SOURCES if out.exists(s)]
     if present and not ours and not force:
         raise FileExistsError(
-            f"{out.path('')} already has {', '.join(present)} not written by the generator (no {truth.path(MANIFEST)}); "
-            "choose another output folder or pass --force to replace them"
+            f"{out.path('')} already has {', '.join(present)} not written by the generator "
+            f"(no {truth.path(MANIFEST)}); choose another output folder or pass --force to replace them"
         )
     for source in present:
         out.remove(source)
