@@ -185,6 +185,49 @@ def test_rerun_on_same_inputs_changes_nothing(spark, shop):
     assert {t: lake.read(t).count() for t in tables} == counts
 
 
+def test_job_killed_after_a_bronze_commit_reruns_to_the_same_tables(shop, tmp_path):
+    """kill -9 the ingest job right after its first bronze commit; a re-run equals an uninterrupted run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.processes import run_command
+
+    inputs = tmp_path / "inputs"
+    shutil.copytree(shop["inputs"], inputs)
+    env = {"SHOPLAKE__LAKE__ROOT": str(tmp_path / "lake"), "SHOPLAKE__PATHS__INPUTS": str(inputs),
+           "SHOPLAKE__INGEST__MAX_FILES_PER_BATCH": "3", "SHOPLAKE_PSEUDONYM_KEY": KEY.decode()}
+    command = [sys.executable, "-m", "shoplake.cli", "run", "ingest_clickstream", "--env", "test"]
+    bronze_log = tmp_path / "lake" / "bronze" / "clickstream" / "_delta_log"
+    job = subprocess.Popen(command, cwd=tmp_path, env=dict(os.environ, **env), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list(bronze_log.glob("*.json")) and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert list(bronze_log.glob("*.json")), "the job never committed to bronze before it was killed"
+
+    rerun = run_command(command, cwd=tmp_path, env=env, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    from dataclasses import replace
+
+    killed = open_lake(shop["lake"].spark, replace(shop["settings"], lake=replace(shop["settings"].lake,
+                                                                                    root=str(tmp_path / "lake"))))
+    for table, columns in (("bronze.clickstream", ["value", "_source_file"]),
+                           ("silver.events", ["event_id", "user_id", "event_time", "event_type", "price"])):
+        def rows(lake):
+            df = lake.read(table).select(*columns)
+            if table.startswith("bronze"):
+                df = df.withColumn("_source_file", F.regexp_extract("_source_file", r"(clickstream/.*)$", 1))
+            return Counter(map(tuple, df.collect()))
+        assert rows(killed) == rows(shop["lake"]), table
+    quarantine = killed.read("bronze.quarantine").filter("source = 'clickstream'").count()
+    assert quarantine == shop["lake"].read("bronze.quarantine").filter("source = 'clickstream'").count()
+
+
 def test_new_file_adds_only_its_records(spark, shop):
     lake, cfg, inputs = shop["lake"], shop["settings"], shop["inputs"]
     events_before = lake.read("silver.events").count()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import mlflow
 import pyspark
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 from pyspark.ml.recommendation import ALSModel
@@ -120,6 +121,13 @@ def train_recommender(
     test.unpersist()
     return TrainedRecommender(model, mapping, indexed, item_popularity(indexed), best, metrics,
                               run.info.run_id, version)
+
+
+def load_registered(settings: Settings, name: str, version: str | None = None) -> tuple[ALSModel, ModelVersion]:
+    """The registered ALS model (latest version unless ``version``) and its registry entry."""
+    entry = tracking.registered_version(settings, name, version)
+    pipeline = mlflow.spark.load_model(f"models:/{name}/{entry.version}")
+    return pipeline.stages[0], entry
 
 
 def _evaluate(train: DataFrame, test: DataFrame, params: AlsParams, k: int) -> dict[str, float]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import mlflow
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.tracking import MlflowClient
 
 from shoplake.config import Settings
@@ -60,6 +61,13 @@ def log_table_versions(versions: Mapping[str, int]) -> None:
     mlflow.log_params({f"table.{name}.version": version for name, version in versions.items()})
 
 
+def table_versions(settings: Settings, run_id: str) -> dict[str, int]:
+    """The table versions a run recorded with :func:`log_table_versions`."""
+    params = use_tracking_store(settings).get_run(run_id).data.params
+    return {key[len("table."):-len(".version")]: int(value) for key, value in params.items()
+            if key.startswith("table.") and key.endswith(".version")}
+
+
 def log_child_run(name: str, params: Mapping[str, object], metrics: Mapping[str, float]) -> str:
     """One nested run (a tuning trial) under the active run; returns its run id."""
     parent = mlflow.active_run()
@@ -73,3 +81,14 @@ def register_model(model_uri: str, name: str, tags: Mapping[str, str] | None = N
     """Register ``model_uri`` as a new version of ``name``; returns the version number."""
     version = mlflow.register_model(model_uri, name, tags=dict(tags or {}))
     return str(version.version)
+
+
+def registered_version(settings: Settings, name: str, version: str | None = None) -> ModelVersion:
+    """Version ``version`` of registered model ``name``, or its latest; a clear error if there is none."""
+    client = use_tracking_store(settings)
+    if version is not None:
+        return client.get_model_version(name, version)
+    versions = client.search_model_versions(f"name = '{name}'")
+    if not versions:
+        raise LookupError(f"no version of model {name!r} is registered in {settings.mlflow.tracking_uri}")
+    return max(versions, key=lambda v: int(v.version))

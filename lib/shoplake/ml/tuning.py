@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 
+from shoplake.log import get_logger
 from shoplake.ml.als import AlsParams, fit_als, most_seen, recommend_als
 from shoplake.ml.evaluation import evaluate_recommendations
 from shoplake.ml.id_mapping import USER_INDEX
 from shoplake.ml.ranking_metrics import DEFAULT_K
 from shoplake.ml.splits import split
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,11 @@ def tune_als(
     users = validation.select(USER_INDEX).distinct().cache()
     max_seen = most_seen(fit_part)
     trials = []
-    for params in grid:
+    for number, params in enumerate(grid, start=1):
         recs = recommend_als(fit_als(fit_part, params), users, fit_part, k, max_seen)
         trials.append(Trial(params, evaluate_recommendations(recs, fit_part, validation, k)))
+        log.info("trial %d/%d rank=%d reg_param=%g alpha=%g max_iter=%d: %s=%.4f", number, len(grid), params.rank,
+                 params.reg_param, params.alpha, params.max_iter, metric, trials[-1].metrics[metric])
     for df in (fit_part, validation, users):
         df.unpersist()
     best = max(trials, key=lambda trial: trial.metrics[metric])
