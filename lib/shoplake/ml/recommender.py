@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import mlflow
 import pyspark
+from matplotlib.figure import Figure
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
@@ -55,8 +56,10 @@ class RecommenderConfig:
     registered_model: str = "shoplake-als"
 
     def grid(self) -> list[AlsParams]:
+        """The candidates to tune over (alpha only matters for implicit feedback)."""
         base = AlsParams(max_iter=self.max_iter, implicit=self.implicit, seed=self.seed)
-        return param_grid(base, rank=self.ranks, reg_param=self.reg_params, alpha=self.alphas)
+        alphas = self.alphas if self.implicit else (base.alpha,)
+        return param_grid(base, rank=self.ranks, reg_param=self.reg_params, alpha=alphas)
 
 
 @dataclass
@@ -109,6 +112,7 @@ def train_recommender(
         mlflow.log_params({f"best_{name}": value for name, value in best.as_dict().items()})
         metrics = _evaluate(train, test, best, config.k)
         mlflow.log_metrics(metrics)
+        mlflow.log_figure(_comparison_figure(metrics, config.k), "als_vs_popularity.png")
         model = fit_als(indexed, best)
         info = mlflow.spark.log_model(model, "model", signature=SIGNATURE,
                                       pip_requirements=[f"pyspark=={pyspark.__version__}"])
@@ -128,6 +132,20 @@ def load_registered(settings: Settings, name: str, version: str | None = None) -
     entry = tracking.registered_version(settings, name, version)
     pipeline = mlflow.spark.load_model(f"models:/{name}/{entry.version}")
     return pipeline.stages[0], entry
+
+
+def _comparison_figure(metrics: dict[str, float], k: int) -> Figure:
+    """Bar chart of the test-split ranking metrics, ALS beside popularity."""
+    names = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map", "map_at_k", "coverage"]
+    figure = Figure(figsize=(8, 3.5))
+    axes = figure.subplots()
+    for offset, model in ((-0.2, "als"), (0.2, "popularity")):
+        axes.bar([i + offset for i in range(len(names))], [metrics[f"{model}_{n}"] for n in names], 0.4, label=model)
+    axes.set_xticks(range(len(names)), [n.replace("_at_k", f"@{k}") for n in names])
+    axes.set_title("held-out ranking metrics")
+    axes.legend()
+    figure.tight_layout()
+    return figure
 
 
 def _evaluate(train: DataFrame, test: DataFrame, params: AlsParams, k: int) -> dict[str, float]:

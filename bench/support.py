@@ -1,0 +1,45 @@
+"""Shared by the benchmarks: peak driver memory and the ``BENCH <name> <value> <unit>`` lines."""
+from __future__ import annotations
+
+import threading
+
+import psutil
+
+
+class DriverMemory:
+    """Peak RSS (MB) of this process plus its JVM child, sampled in a background thread.
+
+    In local mode the JVM is the driver (executors are its threads; Python workers are not
+    counted). Use as a context manager; ``peak_mb`` holds the peak seen.
+    """
+
+    def __init__(self, every_s: float = 0.2):
+        self.every_s, self.peak_mb = every_s, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me] + [c for c in me.children() if c.name().startswith("java")]:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+            self._stop.wait(self.every_s)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def bench_line(name: str, value: float, unit: str) -> str:
+    """One collectable figure: ``BENCH <name> <value> <unit>``."""
+    text = f"{value:.4g}" if isinstance(value, float) and abs(value) < 1000 else f"{round(value)}"
+    return f"BENCH {name} {text} {unit}"
