@@ -17,40 +17,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
-import threading
 import time
+from pathlib import Path
 
-import psutil
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shoplake.config import load_config
-from shoplake.datasets.generator import generate, make_config
-from shoplake.session import build_session
-
-
-class DriverMemory:
-    """Peak RSS (MB) of this process plus its JVM child, sampled in a background thread."""
-
-    def __init__(self, every_s: float = 0.2):
-        self.every_s, self.peak_mb = every_s, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            processes = [me] + [c for c in me.children() if c.name().startswith("java")]
-            total = sum(p.memory_info().rss for p in processes if p.is_running())
-            self.peak_mb = max(self.peak_mb, total / 2**20)
-            self._stop.wait(self.every_s)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+from bench.support import DriverMemory, bench_line  # noqa: E402
+from shoplake.config import load_config  # noqa: E402
+from shoplake.datasets.generator import generate, make_config  # noqa: E402
+from shoplake.session import build_session  # noqa: E402
 
 
 def main() -> None:
@@ -80,8 +57,8 @@ def main() -> None:
     print(f"\n{header}  ({cores} cores)")
     for preset, events, seconds, rate, peak in results:
         print(f"{preset:<8} {events:>11,} {seconds:>8.1f} {rate:>14,.0f} {peak:>15,.0f}")
-    print(f"BENCH generate.events_per_s_per_core {results[-1][3]:.0f} events/s")
-    print(f"BENCH generate.driver_peak_mb {max(r[4] for r in results):.0f} MB")
+    print(bench_line("generate.events_per_s_per_core", results[-1][3], "events/s"))
+    print(bench_line("generate.driver_peak_mb", max(r[4] for r in results), "MB"))
 
 
 if __name__ == "__main__":
