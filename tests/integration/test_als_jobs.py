@@ -60,7 +60,7 @@ def test_train_als_beats_popularity_and_registers_the_model_with_a_signature(sho
     settings, _ = shop
     entry = tracking.registered_version(settings, MODEL)
     run = MlflowClient(settings.mlflow.tracking_uri).get_run(entry.run_id)
-    assert entry.version == "1" and run.data.tags["beats_popularity"] == "true"
+    assert int(entry.version) == 1 and run.data.tags["beats_popularity"] == "true"
     assert run.data.metrics["als_ndcg_at_k"] > 0.5 > run.data.metrics["popularity_ndcg_at_k"]
     assert tracking.table_versions(settings, entry.run_id) == {"gold.user_item_interactions": 0}
     signature = mlflow.models.get_model_info(f"models:/{MODEL}/1").signature
