@@ -21,6 +21,9 @@ setup(
         "petastorm==0.12.1",
         "torch==2.13.0",
     ],
-    extras_require={"test": ["pytest>=8"]},
+    extras_require={
+        "test": ["pytest>=8", "delta-kernel-rust-sharing-wrapper==0.3.3"],
+        "bench": ["implicit==0.7.3"],
+    },
     entry_points={"console_scripts": ["shoplake=shoplake.cli:main"]},
 )

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -92,14 +93,16 @@ def implicit_recs(spark, recs):
 # ---- Spark ---------------------------------------------------------------------------------
 
 def bench_session():
-    """A local[2] session for ALS on one machine: Kryo, 2 ALS blocks (one per core), 4 partitions."""
+    """A local[2] session for ALS on one machine: Kryo, 2 ALS blocks (one per core), 4 shuffle
+    partitions, and a checkpoint directory so ALS cuts its lineage every 10 iterations."""
     from shoplake.config import load_config
     from shoplake.session import build_session
 
     settings = load_config("local", overrides={
         "spark.master": "local[2]", "spark.driver_memory": "6g", "spark.shuffle_partitions": 4, "spark.ui": False,
         "spark.conf": {"spark.serializer": "org.apache.spark.serializer.KryoSerializer",
-                       "spark.default.parallelism": "2", "spark.ui.showConsoleProgress": "false"},
+                       "spark.default.parallelism": "2", "spark.ui.showConsoleProgress": "false",
+                       "spark.checkpoint.dir": tempfile.mkdtemp(prefix="shoplake-bench-checkpoints-")},
         "logging.spark_level": "ERROR",
     })
     return settings, build_session(settings)

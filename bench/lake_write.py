@@ -16,6 +16,7 @@ that JVM also runs the executors). The last lines are ``BENCH <name> <value> <un
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -124,6 +125,8 @@ def main() -> None:
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="shoplake-bench-")
     settings = load_config(args.env, environ=os.environ, overrides={"lake.root": f"{work}/lake", "spark.ui": False})
+    quiet = {**settings.spark.conf, "spark.ui.showConsoleProgress": "false"}
+    settings = dataclasses.replace(settings, spark=dataclasses.replace(settings.spark, conf=quiet))
     spark = build_session(settings)
     lake = open_lake(spark, settings)
     print(f"lake backend {lake.backend}, {args.rows:,} rows, Spark {spark.version} {spark.sparkContext.master}", flush=True)

@@ -27,6 +27,8 @@ def add_arguments(parser):
 
 def main(ctx: JobContext) -> None:
     lake = open_lake(ctx.spark, ctx.settings)
+    if ctx.spark.sparkContext.getCheckpointDir() is None:  # ALS cuts its lineage there every 10 iterations
+        ctx.spark.sparkContext.setCheckpointDir(lake.checkpoint_path("train_als"))
     version = lake.version(INTERACTIONS)
     args = ctx.args
     config = RecommenderConfig(split=args.split, k=args.k, registered_model=args.registered_model,

@@ -14,10 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
 from shoplake.lake import open_lake
+from shoplake.lake.deltars.files import FileSpec, write_files
 from tests.integration.lake_support import events, rows
 
 SCRIPT = Path(__file__).with_name("lake_process.py")
@@ -117,3 +119,13 @@ def test_concurrent_writers_appends_all_land_conflicting_rewrites_fail_cleanly(r
             assert rows(snapshot.where("id >= 300"), "id", "amount") == [(300, amounts[winners[0]]), (301, amounts[winners[0]])]
     assert rs_lake.version(table) == 4
     assert rs_lake.read(table).count() == 32  # 10 + 2 x 10 appended + 2 inserted once, no duplicates
+
+
+def test_debris_of_a_first_write_that_died_does_not_block_the_table(rs_lake, spark):
+    path = rs_lake.path("bronze.fresh")
+    list(write_files(FileSpec(path, (), ()), iter([pa.RecordBatch.from_pydict({"id": [99]})])))
+    assert files_on_disk(path) and not rs_lake.exists("bronze.fresh")
+    rs_lake.append(events(spark, [1]), "bronze.fresh")
+    assert rows(rs_lake.read("bronze.fresh"), "id") == [(1,)]
+    assert len(rs_lake.vacuum("bronze.fresh", 0, enforce_retention=False)) == 1
+    assert files_on_disk(path) == active_files(path)

@@ -39,3 +39,9 @@ def test_explicit_mode_fits_the_ratings(spark, train):
     model = fit_als(train, AlsParams(rank=4, reg_param=0.01, max_iter=10, implicit=False))
     predicted = model.transform(train).agg(F.sqrt(F.avg((F.col("prediction") - F.col("strength")) ** 2))).first()[0]
     assert predicted < 0.3  # ratings are 1..3; implicit mode would predict preferences near 1
+
+
+def test_long_runs_without_a_checkpoint_directory_are_refused_before_mllib_overflows(spark, train, monkeypatch):
+    monkeypatch.setattr(spark.sparkContext, "getCheckpointDir", lambda: None)
+    with pytest.raises(ValueError, match="25 iterations needs a checkpoint directory"):
+        fit_als(train, AlsParams(max_iter=25))

@@ -5,7 +5,7 @@ the classpath, else the embedded delta-rs backend (Spark writes and reads the da
 delta-rs owns the transaction log).
 """
 
-from shoplake.lake.api import Commit, Lake, open_lake
+from shoplake.lake.api import Lake, open_lake
 from shoplake.lake.errors import (
     ConcurrentWriteConflict,
     InvalidTableName,
@@ -16,6 +16,7 @@ from shoplake.lake.errors import (
     TableNotFound,
     VersionNotFound,
 )
+from shoplake.lake.model import Commit
 from shoplake.lake.names import LAYERS, TableName
 
 __all__ = [

@@ -7,69 +7,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.types import StructField, StructType
+from pyspark.sql.types import StructType
 
 from shoplake.lake.errors import LakeError, TableExists, TableNotFound
-from shoplake.lake.merge_source import prepare_source
+from shoplake.lake.merge_source import persisted, prepare_source
+from shoplake.lake.model import Commit, TableRef, TableState, Txn, WriteMode, WriteRequest
 from shoplake.lake.names import TableName, lake_root, table_path
 from shoplake.lake.schema import conform, nullable, require_columns
-
-WriteMode = Literal["append", "overwrite", "overwrite_partitions"]
-
-
-@dataclass(frozen=True)
-class TableRef:
-    """A parsed table name and its path."""
-
-    name: TableName
-    path: str
-
-    def __str__(self) -> str:
-        return str(self.name)
-
-
-@dataclass(frozen=True)
-class Txn:
-    """An application transaction: a write tagged ``(app_id, version)`` commits at most once."""
-
-    app_id: str
-    version: int
-
-
-@dataclass(frozen=True)
-class Commit:
-    """One entry of a table's history, newest first in :meth:`Lake.history`."""
-
-    version: int
-    timestamp: datetime
-    operation: str
-    parameters: dict[str, Any] = field(default_factory=dict)
-
-
-class TableState(Protocol):
-    """What the shared checks need from a backend's view of one table version."""
-
-    version: int
-    schema: StructType
-    partition_columns: list[str]
-
-
-@dataclass(frozen=True)
-class WriteRequest:
-    """A checked write handed to a backend: data conformed to the table, or the schema of a new table."""
-
-    df: DataFrame
-    mode: WriteMode
-    partition_by: list[str]
-    new_fields: list[StructField]
-    txn: Txn | None
-
 
 class Lake(ABC):
     """Delta tables named ``layer.name`` under one lake root, read and written with Spark.
@@ -222,12 +170,9 @@ class Lake(ABC):
         require_columns(df.schema, [*keys, *([order_by] if order_by else [])], "merge key/order columns", str(ref))
         state = self._state(ref)
         request = self._request(ref, state, df, "append", partition_by, evolve_schema, txn_app_id, txn_version)
-        data = request.df.persist(StorageLevel.MEMORY_AND_DISK)  # the source is read more than once
-        try:
+        with persisted(request.df) as data:
             source = prepare_source(data, list(keys), order_by, delete_when, str(ref))
             return self._merge(ref, state, request, source, list(keys), order_by)
-        finally:
-            data.unpersist()
 
     def delete(self, name: str, condition_sql: str) -> int:
         """Delete the rows matching the SQL condition in one commit; return the new version."""
@@ -336,5 +281,5 @@ def open_lake(spark: SparkSession, settings) -> Lake:
     if delta_backend(spark, settings.lake.backend) == "delta-spark":
         from shoplake.lake.deltaspark import DeltaSparkLake as backend
     else:
-        from shoplake.lake.deltars import DeltaRsLake as backend
+        from shoplake.lake.deltars.backend import DeltaRsLake as backend
     return backend(spark, settings.lake.root, settings.lake.vacuum_retention_hours)

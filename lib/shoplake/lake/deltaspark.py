@@ -16,7 +16,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from shoplake.lake.api import Commit, Lake, TableRef, WriteRequest
+from shoplake.lake.api import Lake
+from shoplake.lake.model import Commit, TableRef, WriteRequest
 from shoplake.lake.errors import (
     ConcurrentWriteConflict,
     LakeError,
@@ -71,7 +72,8 @@ class DeltaSparkLake(Lake):
 
     def _history(self, ref: TableRef, limit: int | None) -> list[Commit]:
         rows = self._table(ref).history(limit).select("version", "timestamp", "operation", "operationParameters").collect()
-        return [Commit(r.version, r.timestamp.replace(tzinfo=timezone.utc), r.operation, dict(r.operationParameters or {})) for r in rows]
+        # PySpark gives naive local datetimes; astimezone reads them as local and converts to UTC
+        return [Commit(r.version, r.timestamp.astimezone(timezone.utc), r.operation, dict(r.operationParameters or {})) for r in rows]
 
     def _read(self, ref: TableRef, version, timestamp, partitions: dict[str, list]) -> DataFrame:
         reader = self.spark.read.format("delta")

@@ -1,8 +1,10 @@
 """Merge semantics shared by both backends: one source row per key, latest wins, optional delete flag."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+from pyspark import StorageLevel
 from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -42,3 +44,17 @@ def prepare_source(df: DataFrame, keys: Sequence[str], order_by: str | None, del
 def source_wins(source_order: Column, target_order: Column) -> Column:
     """True where a source row replaces the matched target row: its order is not older (a null order is oldest)."""
     return target_order.isNull() | (source_order.isNotNull() & (source_order >= target_order))
+
+
+@contextmanager
+def persisted(df: DataFrame) -> Iterator[DataFrame]:
+    """``df`` cached (memory, then disk) for a block that reads it more than once; a cache the caller made stays."""
+    level = df.storageLevel  # the cache manager's level for this plan, whoever cached it
+    if level.useMemory or level.useDisk:
+        yield df
+        return
+    cached = df.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        yield cached
+    finally:
+        cached.unpersist()

@@ -16,6 +16,8 @@ from pyspark.sql import functions as F
 from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX
 
 RATING = "strength"
+#: Without a checkpoint directory ALS cannot cut its lineage; much deeper than this overflows the JVM stack.
+MAX_ITER_WITHOUT_CHECKPOINT = 20
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class AlsParams:
     log_confidence: bool = True
     nonnegative: bool = False
     num_blocks: int = 0
+    checkpoint_interval: int = 10
     seed: int = 42
 
     def as_dict(self) -> dict:
@@ -49,6 +52,7 @@ def build_als(params: AlsParams, default_blocks: int) -> ALS:
         numUserBlocks=blocks,
         numItemBlocks=blocks,
         seed=params.seed,
+        checkpointInterval=params.checkpoint_interval,
         userCol=USER_INDEX,
         itemCol=ITEM_INDEX,
         ratingCol=RATING,
@@ -60,9 +64,14 @@ def fit_als(interactions: DataFrame, params: AlsParams = AlsParams()) -> ALSMode
     """Fit ALS on ``(user_idx, item_idx, strength)`` interactions.
 
     Check the input once with :func:`~shoplake.ml.interactions.check_interactions` first: MLlib's
-    own errors on degenerate input are stack traces.
+    own errors on degenerate input are stack traces. With a checkpoint directory set
+    (``spark.checkpoint.dir``), ALS checkpoints its factors every ``checkpoint_interval`` iterations.
     """
-    default_blocks = interactions.sparkSession.sparkContext.defaultParallelism
+    context = interactions.sparkSession.sparkContext
+    if params.max_iter > MAX_ITER_WITHOUT_CHECKPOINT and context.getCheckpointDir() is None:
+        raise ValueError(f"ALS with {params.max_iter} iterations needs a checkpoint directory to cut its lineage: "
+                         "set spark.checkpoint.dir or call SparkContext.setCheckpointDir first")
+    default_blocks = context.defaultParallelism
     strength = F.col(RATING)
     if params.implicit and params.log_confidence:
         strength = F.signum(strength) * F.log1p(F.abs(strength))

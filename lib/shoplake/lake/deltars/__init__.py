@@ -1,5 +1,5 @@
-"""The embedded Delta backend: Spark does the distributed work, delta-rs (``deltalake``) owns the log."""
+"""The embedded Delta backend: Spark does the distributed work, delta-rs (``deltalake``) owns the log.
 
-from shoplake.lake.deltars.backend import DeltaRsLake
-
-__all__ = ["DeltaRsLake"]
+:class:`~shoplake.lake.deltars.backend.DeltaRsLake` is the backend; the executors import only
+:mod:`~shoplake.lake.deltars.files` (and :mod:`~shoplake.lake.deltars.partitions`).
+"""

@@ -1,4 +1,11 @@
-"""The delta-rs backend: Spark reads and writes the data files, delta-rs owns the Delta log."""
+"""The delta-rs backend: Spark reads and writes the data files, delta-rs owns the Delta log.
+
+Writes run ``mapInArrow`` (:func:`~shoplake.lake.deltars.files.write_files` on the executors),
+collect the small per-file metadata rows, and commit them from this process
+(:func:`~shoplake.lake.deltars.commit.commit`). A Python ``DataSource`` writer would give the same
+shape, but its ``commit()`` runs in a separate Python worker started by the JVM, from which the
+committed version, a typed conflict error or an exactly-once no-op cannot reach the caller.
+"""
 from __future__ import annotations
 
 import json
@@ -18,7 +25,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from shoplake.lake.api import Commit, Lake, TableRef, WriteRequest
+from shoplake.lake.api import Lake
+from shoplake.lake.model import Commit, TableRef, WriteRequest
 from shoplake.lake.deltars import partitions
 from shoplake.lake.deltars.commit import Change, commit, txn_done
 from shoplake.lake.deltars.files import FILES_SCHEMA, FileSpec, write_files
@@ -26,7 +34,7 @@ from shoplake.lake.deltars.merge import files_with, matching_keys, merged_rows
 from shoplake.lake.deltars.read import read_files
 from shoplake.lake.deltars.snapshot import DataFile, Snapshot, load
 from shoplake.lake.errors import LakeError, SchemaMismatch, TableExists
-from shoplake.lake.merge_source import DELETE_FLAG, condition
+from shoplake.lake.merge_source import DELETE_FLAG, condition, persisted
 from shoplake.lake.schema import nullable
 
 
@@ -86,12 +94,13 @@ class DeltaRsLake(Lake):
         schema = _target_schema(state, request)
         if state is None:
             removes: list[DataFile] = []
-            rows = source.where(~F.col(DELETE_FLAG)).drop(DELETE_FLAG)
+            adds = self._write_files(ref, source.where(~F.col(DELETE_FLAG)).drop(DELETE_FLAG), schema, request.partition_by)
         else:
             target = read_files(self.spark, state, state.all_files, with_file=True)
-            removes = files_with(state, state.all_files, matching_keys(target, source, keys))
-            rows = merged_rows(read_files(self.spark, state, removes), source, keys, order_by, schema)
-        adds = self._write_files(ref, rows, schema, request.partition_by)
+            with persisted(matching_keys(target, source, keys)) as matches:  # at most the source's size
+                removes = files_with(state, state.all_files, matches)
+                rows = merged_rows(read_files(self.spark, state, removes), source, matches.select(*keys), keys, order_by, schema)
+                adds = self._write_files(ref, rows, schema, request.partition_by)
         change = Change("MERGE", adds, removes, {"keys": keys, "order_by": order_by})
         return commit(ref.path, state, change, schema, request.partition_by, request.new_fields, request.txn)
 

@@ -21,9 +21,9 @@ from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 from pyspark.sql.types import StructField, StructType
 
-from shoplake.lake.api import Txn
 from shoplake.lake.deltars.snapshot import DataFile, Snapshot, load
 from shoplake.lake.errors import ConcurrentWriteConflict, LakeError, SchemaMismatch
+from shoplake.lake.model import Txn
 from shoplake.log import get_logger
 
 log = get_logger(__name__)

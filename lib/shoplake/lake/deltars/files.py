@@ -17,11 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyarrow import fs as pafs
+from pyspark import TaskContext
 
 from shoplake.lake.deltars import partitions
 from shoplake.lake.errors import SchemaMismatch
 
+# One row per written file, as Spark (DDL) and Arrow see it.
 FILES_SCHEMA = "path string, size long, partition_values string, stats string"
+_FILES_ARROW = pa.schema([("path", pa.string()), ("size", pa.int64()), ("partition_values", pa.string()), ("stats", pa.string())])
 _MIN_MAX_TYPES = (pa.types.is_integer, pa.types.is_string, pa.types.is_large_string, pa.types.is_date32)
 
 
@@ -37,8 +40,6 @@ class FileSpec:
 
 def write_files(spec: FileSpec, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Write ``batches`` (sorted by partition columns) to Parquet files; yield one metadata row per file."""
-    from pyspark import TaskContext
-
     filesystem, root = pafs.FileSystem.from_uri(spec.table_uri)
     task = TaskContext.get().partitionId() if TaskContext.get() else 0
     written: list[dict] = []
@@ -57,9 +58,7 @@ def write_files(spec: FileSpec, batches: Iterator[pa.RecordBatch]) -> Iterator[p
             current.add(rows.select(data_columns))
     if current is not None:
         written.append(current.close())
-    yield pa.RecordBatch.from_pylist(written, schema=pa.schema(
-        [("path", pa.string()), ("size", pa.int64()), ("partition_values", pa.string()), ("stats", pa.string())]
-    ))
+    yield pa.RecordBatch.from_pylist(written, schema=_FILES_ARROW)
 
 
 def _check_not_null(batch: pa.RecordBatch, columns: tuple[str, ...]) -> None:

@@ -20,30 +20,32 @@ def files_with(snapshot: Snapshot, files: list[DataFile], hits: DataFrame) -> li
 
 
 def matching_keys(target: DataFrame, source: DataFrame, keys: list[str]) -> DataFrame:
-    """Rows of ``target`` (with :data:`FILE_COLUMN`) whose keys occur in ``source``."""
+    """The keys and :data:`FILE_COLUMN` of the ``target`` rows whose keys occur in ``source``."""
     return target.select(*keys, FILE_COLUMN).join(source.select(*keys), keys, "left_semi")
 
 
-def merged_rows(target: DataFrame, source: DataFrame, keys: list[str], order_by: str | None, schema: StructType) -> DataFrame:
+def merged_rows(
+    target: DataFrame, source: DataFrame, matched_keys: DataFrame, keys: list[str], order_by: str | None, schema: StructType
+) -> DataFrame:
     """The rows that replace ``target`` (the affected files' rows) after merging ``source`` into it.
 
-    Each target row meets its source row, if any (a left join, so a small source is broadcast and
-    the target is not shuffled): the source row replaces it when it wins (see :func:`source_wins`),
-    and a winning source row flagged :data:`DELETE_FLAG` removes it. Source rows matching no target
-    row are inserted unless flagged. Columns are renamed apart first, so a source derived from the
-    target itself cannot make the joins ambiguous.
+    Each target row meets its source row, if any (a left join: a small source is broadcast and the
+    target is not shuffled); the source row replaces it when it wins (see :func:`source_wins`), and
+    a winning source row flagged :data:`DELETE_FLAG` removes it. Source rows whose key is not in
+    ``matched_keys`` (the table's keys found in the source, see :func:`matching_keys`) are inserted
+    unless flagged. Columns are renamed apart first, so a source derived from the target itself
+    cannot make the joins ambiguous.
     """
     t = target.select(*[F.col(c).alias(f"_t{i}") for i, c in enumerate(target.columns)])
     s = source.select(F.lit(True).alias("_s_row"), *[F.col(c).alias(f"_s{i}") for i, c in enumerate(source.columns)])
     tcol = {c: F.col(f"_t{i}") for i, c in enumerate(target.columns)}
     scol = {c: F.col(f"_s{i}") for i, c in enumerate(source.columns)}
-    on = [tcol[k] == scol[k] for k in keys]
     from_source: Column = F.col("_s_row").isNotNull()
     if order_by:
         from_source = from_source & source_wins(scol[order_by], tcol[order_by])
-    kept = t.join(s, on, "left_outer").where(~(from_source & scol[DELETE_FLAG])).select(
+    kept = t.join(s, [tcol[k] == scol[k] for k in keys], "left_outer").where(~(from_source & scol[DELETE_FLAG]))
+    kept = kept.select(
         *[F.when(from_source, scol[f.name]).otherwise(tcol.get(f.name, F.lit(None).cast(f.dataType))).alias(f.name) for f in schema]
     )
-    # a sort-merge join: Spark would otherwise broadcast the target's keys when it underestimates them
-    inserted = s.join(t.hint("merge"), on, "left_anti").where(~scol[DELETE_FLAG]).select(*[scol[f.name].alias(f.name) for f in schema])
-    return kept.unionByName(inserted)
+    inserted = source.join(matched_keys, keys, "left_anti").where(~F.col(DELETE_FLAG))
+    return kept.unionByName(inserted.select(*[f.name for f in schema]))

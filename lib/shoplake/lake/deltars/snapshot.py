@@ -1,7 +1,7 @@
 """One table version as delta-rs resolves it from the Delta log: schema, partitioning, active files.
 
-Only the log's metadata is used here (file list, partition values, app transactions); data files
-are read by Spark (see :mod:`shoplake.lake.deltars.read`).
+Only the log's metadata is used here (file list, partition values, app transactions, commit
+infos); data files are read by Spark (see :mod:`shoplake.lake.deltars.read`).
 """
 from __future__ import annotations
 
@@ -76,42 +76,58 @@ class Snapshot:
         return self.table.transaction_version(app_id)
 
     def commits_since(self, version: int) -> list[dict]:
-        """Commit infos of the versions after ``version``, newest first."""
-        return DeltaTable(self.uri).history(self.version - version) if self.version > version else []
+        """The ``commitInfo`` of each version after ``version`` up to this one ({} where it is unreadable).
+
+        Read from the commit files themselves: delta-rs's ``history()`` numbers entries from the
+        version an object loaded, which is wrong when commits land meanwhile.
+        """
+        filesystem, root = pafs.FileSystem.from_uri(self.uri)
+        return [
+            {"version": v, **_commit_info(filesystem, f"{root}/_delta_log/{v:020d}.json")}
+            for v in range(version + 1, self.version + 1)
+        ]
 
 
 def load(uri: str, version: int | None = None, timestamp: datetime | str | None = None) -> Snapshot | None:
     """The table at ``uri`` (latest, or at ``version`` / ``timestamp``); None when there is no table yet."""
     try:
-        table = DeltaTable(uri)
+        latest = Snapshot(uri, DeltaTable(uri))
     except TableNotFoundError:
         if _holds_foreign_files(uri):
             raise NotADeltaTable(f"{uri} holds files but no Delta transaction log (_delta_log)") from None
         return None
     if timestamp is not None:
-        version = _version_at(table, timestamp)
-    if version is not None and version != table.version():
-        if not 0 <= version <= table.version():
-            raise VersionNotFound(f"{uri}: no version {version} (versions 0..{table.version()})")
-        try:
-            table = DeltaTable(uri, version=version)
-        except DeltaError as exc:
-            raise VersionNotFound(f"{uri}: version {version} cannot be loaded (its log was cleaned up?): {exc}") from exc
-    return Snapshot(uri, table)
+        version = _version_at(latest, timestamp)
+    if version is None or version == latest.version:
+        return latest
+    if not 0 <= version <= latest.version:
+        raise VersionNotFound(f"{uri}: no version {version} (versions 0..{latest.version})")
+    try:
+        return Snapshot(uri, DeltaTable(uri, version=version))
+    except DeltaError as exc:
+        raise VersionNotFound(f"{uri}: version {version} cannot be loaded (its log was cleaned up?): {exc}") from exc
 
 
-def _version_at(table: DeltaTable, timestamp: datetime | str) -> int:
+def _version_at(latest: Snapshot, timestamp: datetime | str) -> int:
     """The latest version committed at or before ``timestamp`` (naive means UTC)."""
     moment = datetime.fromisoformat(timestamp) if isinstance(timestamp, str) else timestamp
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    millis = moment.timestamp() * 1000
-    commits = table.history()
-    before = [c["version"] for c in commits if c["timestamp"] <= millis]
+    commits = [c for c in latest.commits_since(-1) if "timestamp" in c]
+    before = [c["version"] for c in commits if c["timestamp"] <= moment.timestamp() * 1000]
     if not before:
         first = datetime.fromtimestamp(min(c["timestamp"] for c in commits) / 1000, timezone.utc)
-        raise VersionNotFound(f"{table.table_uri}: no version at {moment.isoformat()}; the first commit is at {first.isoformat()}")
+        raise VersionNotFound(f"{latest.uri}: no version at {moment.isoformat()}; the first commit is at {first.isoformat()}")
     return max(before)
+
+
+def _commit_info(filesystem: pafs.FileSystem, path: str) -> dict:
+    try:
+        with filesystem.open_input_stream(path) as stream:
+            actions = [json.loads(line) for line in stream.read().decode().splitlines() if line.strip()]
+    except (FileNotFoundError, OSError):
+        return {}
+    return next((a["commitInfo"] for a in actions if "commitInfo" in a), {})
 
 
 def _holds_foreign_files(uri: str) -> bool:
