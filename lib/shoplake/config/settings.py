@@ -153,6 +153,90 @@ class PrivacySettings:
         return [] if self.key_env else ["privacy.key_env: must name an environment variable"]
 
 
+DEFAULT_SEGMENT_RULES = {
+    "champions": "r_score >= 4 AND f_score >= 4 AND m_score >= 4",
+    "loyal": "f_score >= 3.5 AND r_score >= 3",
+    "at_risk": "r_score < 2.5 AND (f_score >= 3 OR m_score >= 3.5)",
+    "hibernating": "r_score < 2.5",
+    "new_customers": "r_score >= 4 AND f_score < 2.5",
+    "big_spenders": "m_score >= 4",
+}
+COHORT_PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    """Shop analytics: funnel window, cohort period, RFM segmentation, bundles, anomaly thresholds, churn.
+
+    ``segment_rules`` names KMeans segments: an ordered mapping of name to a SQL condition on a
+    segment's means (``r_score``, ``f_score``, ``m_score`` from 1 to ``rfm_score_levels``,
+    ``recency_days``, ``frequency``, ``monetary``, ``customer_share``, ``revenue_share``); the first
+    rule that holds names the segment, ``segment_default_name`` when none does. An order is
+    flagged when its anomaly score (its strongest signal divided by the signal's threshold,
+    plus ``anomaly_no_browsing_weight`` when the customer did not browse before it) reaches 1.
+    ``churn_cutoff`` (``YYYY-MM-DD``; empty: the end of the data minus the horizon) splits
+    features (before) from labels (no order in the ``churn_horizon_days`` after).
+    """
+
+    funnel_within_days: int = 7
+    cohort_period: str = "week"
+    cohort_max_periods: int = 26
+    rfm_score_levels: int = 5
+    segment_k_min: int = 2
+    segment_k_max: int = 8
+    segment_rules: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEGMENT_RULES))
+    segment_default_name: str = "regulars"
+    bundle_min_support: float = 0.002
+    bundle_min_confidence: float = 0.1
+    bundle_min_lift: float = 2.0
+    anomaly_amount_z: float = 3.5
+    anomaly_items_z: float = 3.5
+    anomaly_velocity_minutes: int = 30
+    anomaly_velocity_orders: int = 3
+    anomaly_refund_days: int = 30
+    anomaly_refund_orders: int = 2
+    anomaly_browse_minutes: int = 120
+    anomaly_no_browsing_weight: float = 0.5
+    churn_horizon_days: int = 30
+    churn_cutoff: str = ""
+    churn_test_share: float = 0.3
+    churn_max_iter: int = 40
+    churn_max_depth: int = 4
+    seed: int = 42
+
+    def validate(self) -> list[str]:
+        from datetime import date
+
+        errors = [f"analytics.{name}: must be >= 1" for name in (
+            "funnel_within_days", "cohort_max_periods", "anomaly_velocity_minutes", "anomaly_velocity_orders",
+            "anomaly_refund_days", "anomaly_refund_orders", "anomaly_browse_minutes", "churn_horizon_days",
+            "churn_max_iter", "churn_max_depth") if getattr(self, name) < 1]
+        if self.cohort_period not in COHORT_PERIODS:
+            errors.append(f"analytics.cohort_period: {self.cohort_period!r} is not one of {', '.join(COHORT_PERIODS)}")
+        if not 2 <= self.rfm_score_levels <= 10:
+            errors.append("analytics.rfm_score_levels: must be between 2 and 10")
+        if not 2 <= self.segment_k_min <= self.segment_k_max:
+            errors.append("analytics.segment_k_min/segment_k_max: need 2 <= segment_k_min <= segment_k_max")
+        errors += [f"analytics.segment_rules.{name}: the condition must not be empty"
+                   for name, condition in self.segment_rules.items() if not str(condition).strip()]
+        if not 0 < self.bundle_min_support <= 1:
+            errors.append("analytics.bundle_min_support: must be in (0, 1]")
+        if not 0 <= self.bundle_min_confidence <= 1:
+            errors.append("analytics.bundle_min_confidence: must be in [0, 1]")
+        errors += [f"analytics.{name}: must be > 0" for name in ("bundle_min_lift", "anomaly_amount_z", "anomaly_items_z")
+                   if getattr(self, name) <= 0]
+        if not 0 <= self.anomaly_no_browsing_weight < 1:
+            errors.append("analytics.anomaly_no_browsing_weight: must be in [0, 1) (browsing alone never flags an order)")
+        if not 0 < self.churn_test_share < 1:
+            errors.append("analytics.churn_test_share: must be in (0, 1)")
+        if self.churn_cutoff:
+            try:
+                date.fromisoformat(self.churn_cutoff)
+            except ValueError:
+                errors.append(f"analytics.churn_cutoff: {self.churn_cutoff!r} is not a date (YYYY-MM-DD) or empty")
+        return errors
+
+
 @dataclass(frozen=True)
 class Settings:
     """The whole configuration of one environment (local, test, cluster)."""
@@ -166,4 +250,5 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     gold: GoldSettings = field(default_factory=GoldSettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     source_file: str = ""
