@@ -99,7 +99,7 @@ def bench_session():
     from shoplake.session import build_session
 
     settings = load_config("local", overrides={
-        "spark.master": "local[2]", "spark.driver_memory": "6g", "spark.shuffle_partitions": 4, "spark.ui": False,
+        "spark.master": "local[2]", "spark.driver_memory": "3g", "spark.shuffle_partitions": 4, "spark.ui": False,
         "spark.conf": {"spark.serializer": "org.apache.spark.serializer.KryoSerializer",
                        "spark.default.parallelism": "2", "spark.ui.showConsoleProgress": "false",
                        "spark.checkpoint.dir": tempfile.mkdtemp(prefix="shoplake-bench-checkpoints-")},
@@ -207,24 +207,21 @@ def synthetic_interactions(rows: int, seed: int = SEED) -> pd.DataFrame:
                          "strength": counts[keep].astype("float64")})
 
 
-def scale(spark, rows: int, rank: int, iterations: int):
-    """Training cost of both libraries on ``rows`` synthetic interactions."""
-    from shoplake.ml.als import AlsParams
-
+def scale(spark, rows: int, params):
+    """Training cost of both libraries on ``rows`` synthetic interactions, with shoplake's ``params``."""
     frame = synthetic_interactions(rows)
     shape = (int(frame.user_idx.max()) + 1, int(frame.item_idx.max()) + 1)
     path = Path(f"/tmp/shoplake-bench-als-{rows}.parquet")
     frame.to_parquet(path, index=False)
     train = spark.read.parquet(str(path)).repartition(2).cache()
     log(f"synthetic: {train.count()} rows, {shape[0]} users, {shape[1]} items")
-    params = AlsParams(rank=rank, max_iter=iterations, reg_param=0.2, alpha=1.0, seed=SEED)
     _, als_timing = timed_fit(train, params)
     train.unpersist()
     path.unlink()
     regularization = params.reg_param * rows / shape[0]  # ALS-WR's weight for an average user
-    implicit_timing, _ = run_implicit(frame, shape, rank, iterations, regularization, params.alpha)
+    implicit_timing, _ = run_implicit(frame, shape, params.rank, params.max_iter, regularization, params.alpha)
     return {"shoplake-als": (None, als_timing, params),
-            "implicit-als": (None, implicit_timing, f"factors={rank}, iterations={iterations}, "
+            "implicit-als": (None, implicit_timing, f"factors={params.rank}, iterations={params.max_iter}, "
                                                     f"regularization={regularization:.1f}, alpha={params.alpha}")}
 
 
@@ -257,6 +254,8 @@ def print_table(parts: dict[str, dict]) -> None:
                 row += "".join(f"{metrics[name]:9.4f}" for name, _ in METRICS)
             print(row)
     print("reference NDCG@10, Recommenders' ML-100k table: " + ", ".join(f"{k} {v}" for k, v in REFERENCE_NDCG.items()))
+    print("train_s: wall seconds of fit; cpu_s: CPU seconds of the training process (robust to other load on the "
+          "machine); peak_MiB: RSS of Spark's JVM (3g heap) / of implicit's child process")
     for part, results in parts.items():
         for model, (*_, params) in results.items():
             if params:
@@ -271,7 +270,7 @@ def main() -> int:
     parts = {"ml-100k": movielens(spark, settings)}
     best = parts["ml-100k"]["shoplake-als"][2]
     for label in filter(None, args.sizes.split(",")):
-        parts[f"synthetic-{label}"] = scale(spark, SIZES[label], best.rank, best.max_iter)
+        parts[f"synthetic-{label}"] = scale(spark, SIZES[label], best)
     spark.stop()
     print_table(parts)
     ml100k = parts["ml-100k"]

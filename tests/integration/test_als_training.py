@@ -1,6 +1,7 @@
 """Training gates: no registration without beating popularity, clear errors for unusable input."""
 import datetime as dt
 
+import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -32,7 +33,9 @@ def test_a_model_that_does_not_beat_popularity_is_logged_but_not_registered(spar
     assert trained.metrics["popularity_precision_at_k"] == pytest.approx(2 / 10)
     assert trained.model_version is None
     client = MlflowClient(settings.mlflow.tracking_uri)
-    assert client.get_run(trained.run_id).data.tags["beats_popularity"] == "false"
+    run = client.get_run(trained.run_id)
+    assert run.data.tags["beats_popularity"] == "false"
+    assert mlflow.models.get_model_info(f"runs:/{trained.run_id}/model").signature is not None
     assert client.search_model_versions("name = 'test-als-gate'") == []
 
 

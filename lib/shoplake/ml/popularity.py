@@ -27,23 +27,13 @@ def recommend_popular(popularity: DataFrame, users: DataFrame, seen: DataFrame, 
         .groupBy(user_col)
         .agg(F.collect_set("pop_rank").alias("seen_ranks"))
     )
+    seen_list = F.col("seen_ranks")
+    first_unseen = F.filter(F.sequence(F.lit(1), F.size(seen_list) + k), lambda r: ~F.array_contains(seen_list, r))
     ranks = (
         users.select(user_col).distinct()
         .join(seen_ranks, user_col, "left")
-        .select(user_col, F.coalesce("seen_ranks", F.array().cast("array<int>")).alias("seen_ranks"))
-        .select(
-            user_col,
-            F.posexplode(
-                F.slice(
-                    F.filter(
-                        F.sequence(F.lit(1), F.size("seen_ranks") + k),
-                        lambda r: ~F.array_contains(F.col("seen_ranks"), r),
-                    ),
-                    1,
-                    k,
-                )
-            ).alias("position", "pop_rank"),
-        )
+        .select(user_col, F.coalesce(seen_list, F.array().cast("array<int>")).alias("seen_ranks"))
+        .select(user_col, F.posexplode(F.slice(first_unseen, 1, k)).alias("position", "pop_rank"))
     )
     return ranks.join(popularity, "pop_rank").select(
         user_col, item_col, "score", (F.col("position") + 1).alias("rank")
