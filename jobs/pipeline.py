@@ -1,19 +1,25 @@
-"""Run the whole pipeline: every step in order, with progress and a summary."""
+"""Run the whole pipeline: every step in order, with progress, skipping steps already up to date."""
 from __future__ import annotations
 
 import sys
 
+from shoplake.lake import open_lake
 from shoplake.log import get_logger
 from shoplake.pipeline import run_steps
+from shoplake.pipeline.ledger import LakeLedger
 from shoplake.pipeline.steps import PIPELINE_STEPS
+from shoplake.pipeline.summary import summary_lines
 from shoplake.runner import JobContext, run_job
 
 log = get_logger("jobs.pipeline")
+STEP_NAMES = ", ".join(s.name for s in PIPELINE_STEPS)
 
 
 def add_arguments(parser):
     parser.add_argument("--only", action="append", default=[], metavar="STEP",
-                        help=f"run only this step (repeatable); steps: {', '.join(s.name for s in PIPELINE_STEPS)}")
+                        help=f"run only this step (repeatable); steps: {STEP_NAMES}")
+    parser.add_argument("--from", dest="start_from", metavar="STEP", help="run from this step on")
+    parser.add_argument("--force", action="store_true", help="run every chosen step even when it is up to date")
     parser.add_argument("--preset", default="small", help="demo data size when the inputs folder is empty (small|medium|large)")
     parser.add_argument("--users", type=int, help="demo data users (overrides the preset)")
     parser.add_argument("--days", type=int, help="demo data days (overrides the preset)")
@@ -21,10 +27,12 @@ def add_arguments(parser):
 
 
 def main(ctx: JobContext) -> None:
-    results = run_steps(PIPELINE_STEPS, ctx, only=ctx.args.only)
-    log.info("pipeline finished: %s", ", ".join(f"{r.name} {r.seconds:.1f}s" for r in results))
-    log.info("inputs: %s", ctx.settings.paths.inputs)
-    log.info("lake:   %s (tables: bronze.*, silver.*, gold.*)", ctx.settings.lake.root)
+    ledger = LakeLedger(open_lake(ctx.spark, ctx.settings))
+    log.info("pipeline run %s", ledger.pipeline_run_id)
+    results = run_steps(PIPELINE_STEPS, ctx, ctx.args.only, start_from=ctx.args.start_from, ledger=ledger,
+                        force=ctx.args.force)
+    for line in summary_lines(ctx.settings, results, ledger.pipeline_run_id):
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

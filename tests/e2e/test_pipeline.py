@@ -1,4 +1,5 @@
-"""The main job end to end through spark-submit.sh: demo data, ingest, gold; a re-run adds nothing."""
+"""The main job end to end through spark-submit.sh: demo data, ingest, gold; a re-run adds nothing,
+skips what is up to date, and ops.pipeline_runs ties every step to the table versions it read and wrote."""
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,8 @@ def test_pipeline_builds_every_layer_and_is_idempotent(spark, settings, tmp_path
     args = ("--env", "test", "pipeline", "--users", "150", "--days", "7")
     first = spark_submit(*args, cwd=tmp_path, env=env, timeout=900)
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
-    assert "[6/6] build_gold: done" in first.stdout + first.stderr
+    assert "build_gold: done" in first.stdout + first.stderr
+    assert "make mlflow-ui" in first.stdout  # the summary says where to look
 
     lake = open_lake(spark, replace(settings, lake=replace(settings.lake, root=str(tmp_path / "lake"))))
     tables = ["bronze.clickstream", "silver.events", "silver.sessions", "silver.orders", "silver.order_lines",
@@ -34,3 +36,11 @@ def test_pipeline_builds_every_layer_and_is_idempotent(spark, settings, tmp_path
     assert "generated=False" in second.stdout + second.stderr  # inputs kept, not regenerated
     assert {t: lake.version(t) for t in silver_versions} == silver_versions  # nothing new ingested
     assert {t: lake.read(t).count() for t in tables} == counts
+    assert "build_gold: up to date" in second.stdout + second.stderr  # silver unchanged: gold not rebuilt
+
+    runs = lake.read("ops.pipeline_runs")
+    assert runs.select("pipeline_run_id").distinct().count() == 2
+    gold = runs.filter("step = 'build_gold'").orderBy("started_at").collect()
+    assert [r.status for r in gold] == ["succeeded", "skipped"]
+    assert gold[0].reads == {t: lake.version(t) for t in ("silver.events", "silver.sessions", "silver.order_lines")}
+    assert gold[0].writes["gold.funnel_daily"] == lake.version("gold.funnel_daily")

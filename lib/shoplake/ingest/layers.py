@@ -37,6 +37,18 @@ class BatchWriter:
         return self.lake.merge(df, table, keys, txn_app_id=f"{self.job}:{table}", txn_version=batch_id, **options)
 
 
+def derive(lake: Lake, source: str, target: str, transform, **write_options) -> int:
+    """Replace ``target`` with ``transform(source)``, once per version of ``source``.
+
+    The write is tagged with the source version it was computed from, so a re-run on an
+    unchanged source is a no-op (the target keeps its version) and a run that crashed between
+    updating the source and rebuilding the target rebuilds it next time.
+    """
+    version = lake.version(source)
+    return lake.overwrite(transform(lake.read(source, version=version)), target,
+                          txn_app_id=f"derive:{target}<-{source}", txn_version=version, **write_options)
+
+
 def to_bronze(lines: DataFrame, batch_id: int) -> DataFrame:
     """Raw lines as received, with where and when they came in."""
     return lines.select(

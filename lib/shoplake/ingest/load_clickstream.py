@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 from shoplake.config import Settings
 from shoplake.ingest.clickstream import clickstream_rules, first_per_key, sessionize, sessions
 from shoplake.ingest.incremental import process_new_files
-from shoplake.ingest.layers import BatchWriter, land_batch
+from shoplake.ingest.layers import BatchWriter, derive, land_batch
 from shoplake.ingest.parse import arrival_time
 from shoplake.lake import Lake
 from shoplake.log import get_logger
@@ -47,6 +47,6 @@ def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key:
 
 
 def rebuild_sessions(lake: Lake, gap_minutes: int) -> int:
-    """Recompute ``silver.sessions`` from all events (late events can join or split sessions)."""
-    return lake.overwrite(sessions(sessionize(lake.read(EVENTS), gap_minutes)), SESSIONS,
-                          partition_by=["session_date"])
+    """Recompute ``silver.sessions`` from all events (late events can join or split sessions), once per events version."""
+    return derive(lake, EVENTS, SESSIONS, lambda events: sessions(sessionize(events, gap_minutes)),
+                  partition_by=["session_date"])

@@ -14,6 +14,7 @@ from shoplake.log import get_logger
 
 log = get_logger(__name__)
 SOURCES = ("silver.events", "silver.sessions", "silver.order_lines")
+GOLD_TABLES = ("gold.daily_item_sales", "gold.user_item_interactions", "gold.user_features", "gold.funnel_daily")
 
 
 def build_gold(lake: Lake, settings: Settings) -> dict:
@@ -23,11 +24,12 @@ def build_gold(lake: Lake, settings: Settings) -> dict:
         raise RuntimeError(f"build_gold needs {', '.join(missing)}: run the ingest jobs first")
     events, sessions, lines = (lake.read(t) for t in SOURCES)
     as_of = sessions.agg(F.max("session_end")).first()[0]
+    sales, interactions, features, funnel = GOLD_TABLES
     tables = {
-        "gold.daily_item_sales": (daily_item_sales(lines), ["date"]),
-        "gold.user_item_interactions": (user_item_interactions(events, settings.gold.interaction_weights), []),
-        "gold.user_features": (user_features(sessions, lines, as_of), []),
-        "gold.funnel_daily": (funnel_daily(sessions), []),
+        sales: (daily_item_sales(lines), ["date"]),
+        interactions: (user_item_interactions(events, settings.gold.interaction_weights), []),
+        features: (user_features(sessions, lines, as_of), []),
+        funnel: (funnel_daily(sessions), []),
     }
     versions = {}
     for name, (df, partitions) in tables.items():

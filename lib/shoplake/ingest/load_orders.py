@@ -6,7 +6,7 @@ from pyspark.sql import functions as F
 
 from shoplake.config import Settings
 from shoplake.ingest.incremental import process_new_files
-from shoplake.ingest.layers import BatchWriter, land_batch
+from shoplake.ingest.layers import BatchWriter, derive, land_batch
 from shoplake.ingest.orders import latest_state, order_lines, order_rules, pseudonymized_orders
 from shoplake.ingest.parse import arrival_time
 from shoplake.lake import Lake
@@ -41,10 +41,9 @@ def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: byte
                                 settings.ingest.max_files_per_batch)
     if not lake.exists(ORDERS):
         return {"batches": batches, "orders": 0}
-    orders = lake.read(ORDERS)
-    lake.overwrite(order_lines(orders), LINES)
-    lake.overwrite(customer_summary(orders), CUSTOMERS)
-    return {"batches": batches, "orders": orders.count()}
+    derive(lake, ORDERS, LINES, order_lines)
+    derive(lake, ORDERS, CUSTOMERS, customer_summary)
+    return {"batches": batches, "orders": lake.read(ORDERS).count()}
 
 
 def customer_summary(orders: DataFrame) -> DataFrame:

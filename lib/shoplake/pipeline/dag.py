@@ -1,9 +1,17 @@
-"""Run named steps in order, logging each start, end, duration and the counts it reports."""
+"""Run named steps in order, logging each start, end, duration and the counts it reports.
+
+A step may declare the lake tables it ``reads`` and ``writes``. With a ledger (see
+:mod:`shoplake.pipeline.ledger`) the runner records, per step, the table versions it read and
+wrote, and skips a step whose last successful run read the same versions and whose outputs are
+still the versions it wrote: re-running after a failure continues where it stopped. Steps that
+declare no reads (ingest from files, which is incremental by itself) always run.
+"""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from shoplake.log import get_logger
 
@@ -12,11 +20,17 @@ log = get_logger("pipeline")
 
 @dataclass(frozen=True)
 class Step:
-    """One pipeline step: ``run(ctx)`` returns a mapping of figures to report (row counts...)."""
+    """One pipeline step: ``run(ctx)`` returns a mapping of figures to report (row counts...).
+
+    ``reads``/``writes`` name the lake tables the step consumes and produces; a figure named
+    ``mlflow_run_ids`` (a list) ties the step to the MLflow runs it created.
+    """
 
     name: str
     run: Callable[[object], dict]
     description: str = ""
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -24,25 +38,70 @@ class StepResult:
     name: str
     seconds: float
     figures: dict = field(default_factory=dict)
+    skipped: bool = False
+    reads: dict[str, int] = field(default_factory=dict)
+    writes: dict[str, int] = field(default_factory=dict)
 
 
-def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = ()) -> list[StepResult]:
-    """Run ``steps`` (or the named subset) in order; a failing step stops the run and is re-raised."""
-    unknown = sorted(set(only) - {s.name for s in steps})
+class Ledger(Protocol):
+    """Where step runs are recorded and looked up (``ops.pipeline_runs`` in the lake)."""
+
+    def versions(self, tables: Sequence[str]) -> dict[str, int]: ...
+
+    def is_current(self, step: str, reads: Mapping[str, int]) -> bool: ...
+
+    def record(self, result: StepResult, status: str, started: float, error: str | None = None) -> None: ...
+
+
+def choose_steps(steps: Sequence[Step], only: Sequence[str] = (), start_from: str | None = None) -> list[Step]:
+    """The steps to run, in pipeline order: the ``only`` subset, or every step from ``start_from`` on."""
+    names = [s.name for s in steps]
+    unknown = sorted((set(only) | ({start_from} if start_from else set())) - set(names))
     if unknown:
-        raise ValueError(f"unknown pipeline step(s): {', '.join(unknown)}; steps: {', '.join(s.name for s in steps)}")
-    chosen = [s for s in steps if not only or s.name in only]
+        raise ValueError(f"unknown pipeline step(s): {', '.join(unknown)}; steps: {', '.join(names)}")
+    if only and start_from:
+        raise ValueError("pass --only or --from, not both")
+    first = names.index(start_from) if start_from else 0
+    return [s for s in steps[first:] if not only or s.name in only]
+
+
+def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_from: str | None = None,
+              ledger: Ledger | None = None, force: bool = False) -> list[StepResult]:
+    """Run the chosen steps in order; a failing step stops the run and is re-raised.
+
+    With a ``ledger``, up-to-date steps are skipped (unless ``force``) and every step's outcome,
+    including a failure, is recorded.
+    """
+    chosen = choose_steps(steps, only, start_from)
     results = []
     for number, step in enumerate(chosen, start=1):
-        log.info("[%d/%d] %s: started%s", number, len(chosen), step.name, f" ({step.description})" if step.description else "")
-        started = time.monotonic()
+        prefix = f"[{number}/{len(chosen)}] {step.name}"
+        reads = ledger.versions(step.reads) if ledger else {}
+        started_wall, started = time.time(), time.monotonic()
+        if ledger and not force and step.reads and ledger.is_current(step.name, reads):
+            result = StepResult(step.name, 0.0, skipped=True, reads=reads, writes=ledger.versions(step.writes))
+            ledger.record(result, "skipped", started_wall)
+            log.info("%s: up to date (inputs %s unchanged since its last run), skipped", prefix, _versions(reads))
+            results.append(result)
+            continue
+        log.info("%s: started%s", prefix, f" ({step.description})" if step.description else "")
         try:
             figures = step.run(ctx) or {}
-        except Exception:
-            log.error("[%d/%d] %s: failed after %.1fs", number, len(chosen), step.name, time.monotonic() - started)
+        except Exception as exc:
+            log.error("%s: failed after %.1fs", prefix, time.monotonic() - started)
+            if ledger:
+                ledger.record(StepResult(step.name, time.monotonic() - started, reads=reads), "failed", started_wall,
+                              error=f"{type(exc).__name__}: {exc}"[:2000])
             raise
-        result = StepResult(step.name, time.monotonic() - started, dict(figures))
-        log.info("[%d/%d] %s: done in %.1fs %s", number, len(chosen), step.name, result.seconds,
-                 " ".join(f"{k}={v}" for k, v in result.figures.items()))
+        result = StepResult(step.name, time.monotonic() - started, dict(figures), reads=reads,
+                            writes=ledger.versions(step.writes) if ledger else {})
+        if ledger:
+            ledger.record(result, "succeeded", started_wall)
+        log.info("%s: done in %.1fs %s", prefix, result.seconds,
+                 " ".join(f"{k}={v}" for k, v in result.figures.items() if k != "mlflow_run_ids"))
         results.append(result)
     return results
+
+
+def _versions(versions: Mapping[str, int]) -> str:
+    return ", ".join(f"{table}@v{version}" for table, version in versions.items()) or "none"

@@ -7,7 +7,7 @@ from pathlib import Path
 from shoplake.datasets.generator import default_truth_dir, generate, make_config
 from shoplake.ingest.load_catalog import ingest_catalog
 from shoplake.ingest.load_clickstream import ingest_clickstream
-from shoplake.ingest.load_gold import build_gold
+from shoplake.ingest.load_gold import GOLD_TABLES, SOURCES as GOLD_SOURCES, build_gold
 from shoplake.ingest.load_orders import ingest_orders
 from shoplake.lake import open_lake
 from shoplake.pipeline.dag import Step
@@ -44,11 +44,19 @@ def _gold(ctx) -> dict:
                                                                            ctx.settings).items()}
 
 
+EVENTS_TABLES = ("bronze.clickstream", "bronze.quarantine", "silver.events", "silver.sessions")
+ORDERS_TABLES = ("bronze.orders", "bronze.quarantine", "silver.orders", "silver.order_lines", "silver.customers")
+CATALOG_TABLES = ("bronze.products", "bronze.reviews", "bronze.quarantine", "silver.products", "silver.reviews")
+
 PIPELINE_STEPS = (
     Step("environment", _check_environment, "Spark, Java, Delta backend and executors"),
     Step("demo_data", _demo_data, "synthetic shop inputs, unless inputs are already there"),
-    Step("ingest_clickstream", _ingest(ingest_clickstream), "new clickstream files to bronze, silver events, sessions"),
-    Step("ingest_orders", _ingest(ingest_orders), "new order files to bronze, silver orders and lines"),
-    Step("ingest_catalog", _ingest(ingest_catalog), "new product and review files to bronze and silver"),
-    Step("build_gold", _gold, "gold sales, interactions, user features, funnel"),
+    Step("ingest_clickstream", _ingest(ingest_clickstream), "new clickstream files to bronze, silver events, sessions",
+         writes=EVENTS_TABLES),
+    Step("ingest_orders", _ingest(ingest_orders), "new order files to bronze, silver orders and lines",
+         writes=ORDERS_TABLES),
+    Step("ingest_catalog", _ingest(ingest_catalog), "new product and review files to bronze and silver",
+         writes=CATALOG_TABLES),
+    Step("build_gold", _gold, "gold sales, interactions, user features, funnel", reads=GOLD_SOURCES,
+         writes=GOLD_TABLES),
 )
