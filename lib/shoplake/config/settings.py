@@ -237,6 +237,106 @@ class AnalyticsSettings:
         return errors
 
 
+FORECAST_FREQUENCIES = ("day", "month")
+FORECAST_MONTHLY_KEYS = ("horizon", "season_length", "lags", "windows", "seasonal_cycles", "folds", "fold_step")
+
+
+def _as_ints(values) -> tuple:
+    """Integers where the YAML text is an integer; anything else is kept for ``validate`` to report."""
+    return tuple(int(v) if str(v).lstrip("-").isdigit() else v for v in values)
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """Demand forecasting (``train_forecast``): one global GBTRegressor, direct multi-horizon strategy.
+
+    The top-level keys describe the shop's daily series. ``monthly`` overrides the series keys
+    (``horizon``, ``season_length``, ``lags``, ``windows``, ``seasonal_cycles``, ``folds``,
+    ``fold_step``) for monthly series such as the real retail series. Lag k is the value k
+    periods before the first forecast period; ``windows`` are rolling mean/std lengths;
+    ``seasonal_cycles`` past seasons feed the same-season mean. Backtest origins are
+    ``fold_step`` periods apart (0: the horizon). ``holidays`` are ``MM-DD`` (every year) or
+    ``YYYY-MM-DD`` dates. The model is registered (monthly: as ``<registered_model>-monthly``)
+    only when it beats seasonal-naive on MASE.
+    """
+
+    frequency: str = "day"
+    horizon: int = 14
+    season_length: int = 7
+    lags: tuple[int, ...] = (1, 2, 3, 7, 14, 21, 28)
+    windows: tuple[int, ...] = (7, 28)
+    seasonal_cycles: int = 4
+    folds: int = 3
+    fold_step: int = 0
+    holidays: tuple[str, ...] = ("01-01", "12-24", "12-25", "12-26", "12-31")
+    interval_level: float = 0.8
+    max_iter: int = 60
+    max_depth: int = 5
+    step_size: float = 0.1
+    subsampling_rate: float = 0.8
+    min_instances_per_node: int = 20
+    max_bins: int = 32
+    max_training_rows: int = 500_000
+    plot_items: int = 6
+    registered_model: str = "shoplake-forecast"
+    seed: int = 42
+    monthly: dict[str, object] = field(default_factory=lambda: {
+        "horizon": 12, "season_length": 12, "lags": [1, 2, 3, 6, 12, 24], "windows": [3, 12],
+        "seasonal_cycles": 2, "folds": 3})
+
+    def __post_init__(self):
+        object.__setattr__(self, "lags", _as_ints(self.lags))
+        object.__setattr__(self, "windows", _as_ints(self.windows))
+
+    def for_frequency(self, frequency: str) -> ForecastSettings:
+        """These settings for series of ``frequency`` (``day``: as is; ``month``: with ``monthly`` applied)."""
+        if frequency == self.frequency:
+            return self
+        if frequency != "month":
+            raise ValueError(f"forecast: no settings for frequency {frequency!r} (known: {', '.join(FORECAST_FREQUENCIES)})")
+        from dataclasses import replace
+
+        overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in self.monthly.items()}
+        return replace(self, frequency="month", holidays=(), monthly={},
+                       registered_model=f"{self.registered_model}-monthly", **overrides)
+
+    def validate(self) -> list[str]:
+        from datetime import date
+
+        errors = [f"forecast.{name}: must be >= 1" for name in (
+            "horizon", "season_length", "seasonal_cycles", "folds", "max_iter", "max_depth", "min_instances_per_node",
+            "max_training_rows") if getattr(self, name) < 1]
+        if self.frequency not in FORECAST_FREQUENCIES:
+            errors.append(f"forecast.frequency: {self.frequency!r} is not one of {', '.join(FORECAST_FREQUENCIES)}")
+        if self.fold_step < 0 or self.plot_items < 0:
+            errors.append("forecast.fold_step/plot_items: must be >= 0")
+        for name, least in (("lags", 1), ("windows", 2)):
+            values = getattr(self, name)
+            if not values or not all(isinstance(v, int) and v >= least for v in values):
+                errors.append(f"forecast.{name}: must be a non-empty list of integers >= {least}, got {list(values)}")
+        for name in ("interval_level", "step_size", "subsampling_rate"):
+            if not 0 < getattr(self, name) <= (1 if name != "interval_level" else 0.999):
+                errors.append(f"forecast.{name}: must be in (0, 1{')' if name == 'interval_level' else ']'}")
+        if self.max_bins < 2:
+            errors.append("forecast.max_bins: must be >= 2")
+        if not self.registered_model:
+            errors.append("forecast.registered_model: must not be empty")
+        for text in self.holidays:
+            try:
+                date.fromisoformat(text if len(text) == 10 else f"2000-{text}")
+            except ValueError:
+                errors.append(f"forecast.holidays: {text!r} is not MM-DD or YYYY-MM-DD")
+        unknown = sorted(set(self.monthly) - set(FORECAST_MONTHLY_KEYS))
+        if unknown:
+            errors.append(f"forecast.monthly: unknown key {unknown[0]!r} (allowed: {', '.join(FORECAST_MONTHLY_KEYS)})")
+        elif self.monthly and self.frequency == "day":
+            try:
+                errors += [e.replace("forecast.", "forecast.monthly.", 1) for e in self.for_frequency("month").validate()]
+            except (TypeError, ValueError) as exc:
+                errors.append(f"forecast.monthly: {exc}")
+        return errors
+
+
 @dataclass(frozen=True)
 class Settings:
     """The whole configuration of one environment (local, test, cluster)."""
@@ -251,4 +351,5 @@ class Settings:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     gold: GoldSettings = field(default_factory=GoldSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
     source_file: str = ""
