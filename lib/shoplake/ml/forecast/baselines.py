@@ -1,0 +1,29 @@
+"""The baselines every forecast is judged against, and the seasonal-naive error that scales MASE.
+
+``naive`` repeats the value at the origin; ``seasonal_naive`` repeats the latest value in the
+same season as the target (``season_length`` periods back, from the origin's side).
+"""
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET
+
+BASELINES = {"naive": "last_value", "seasonal_naive": "seasonal_value"}
+
+
+def with_baselines(rows: DataFrame) -> DataFrame:
+    """Stacked rows with a ``naive`` and a ``seasonal_naive`` forecast (in units)."""
+    return rows.select("*", *[F.col(source).alias(name) for name, source in BASELINES.items()])
+
+
+def insample_seasonal_mae(seen: DataFrame, season_length: int) -> DataFrame:
+    """Per series: the mean absolute error of the one-step seasonal-naive forecast over ``seen`` (a filled calendar).
+
+    This is MASE's denominator (Hyndman & Koehler, 2006, with period ``season_length``), computed
+    on what the model saw; it is null for a series with ``season_length`` periods or fewer.
+    """
+    ordered = Window.partitionBy(SERIES_ID).orderBy(DATE)
+    errors = seen.select(SERIES_ID, F.abs(F.col(TARGET) - F.lag(TARGET, season_length).over(ordered)).alias("error"))
+    return errors.groupBy(SERIES_ID).agg(F.avg("error").alias("mase_scale"))

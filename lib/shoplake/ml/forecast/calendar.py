@@ -1,0 +1,55 @@
+"""Explicit calendars: every period of every series, with the periods that had no row filled in.
+
+A shop's sales tables hold only the days an item sold, so a missing period means no sales:
+each series runs from its first row to the last date of the whole table (``until="table"``, a
+shop's items) or to its own last row (``until="series"``, independent series such as published
+retail series), and a period without a row gets ``y = 0`` and ``filled = true``. Price and promotion are carried forward from the
+series' last row (the last price a customer saw); category and list price are per series.
+"""
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET
+
+STEP = {"day": "INTERVAL 1 DAY", "month": "INTERVAL 1 MONTH"}
+UNTIL = ("table", "series")
+
+
+def add_periods(date: Column, periods: Column | int, frequency: str) -> Column:
+    """``date`` moved by ``periods`` days or months."""
+    periods = periods if isinstance(periods, Column) else F.lit(periods)
+    return F.date_add(date, periods) if frequency == "day" else F.add_months(date, periods)
+
+
+def fill_calendar(series: DataFrame, frequency: str, until: str = "table") -> DataFrame:
+    """Every period of each series from its first row to the end (see the module), gaps filled with zero.
+
+    Adds ``filled`` (the period had no row), ``t`` (the period's index within its series, from
+    0) and ``periods_left`` (periods from this one to the series' end).
+    """
+    if until not in UNTIL:
+        raise ValueError(f"until must be one of {', '.join(UNTIL)}, got {until!r}")
+    bounds = series.groupBy(SERIES_ID).agg(
+        F.min(DATE).alias("first_date"), F.max(DATE).alias("end_date"),
+        F.first("category", ignorenulls=True).alias("category"),
+        F.first("list_price", ignorenulls=True).alias("list_price"))
+    if until == "table":
+        bounds = bounds.drop("end_date").crossJoin(series.agg(F.max(DATE).alias("end_date")))
+    calendar = bounds.select(
+        SERIES_ID, "category", "list_price",
+        F.explode(F.sequence("first_date", "end_date", F.expr(STEP[frequency]))).alias(DATE))
+    observed = series.select(SERIES_ID, DATE, TARGET, "price", "promotion")
+    joined = calendar.join(observed, [SERIES_ID, DATE], "left")
+    so_far = Window.partitionBy(SERIES_ID).orderBy(DATE).rowsBetween(Window.unboundedPreceding, 0)
+    t = F.row_number().over(Window.partitionBy(SERIES_ID).orderBy(DATE)) - 1
+    return joined.select(
+        SERIES_ID, DATE, "category", "list_price",
+        F.coalesce(TARGET, F.lit(0.0)).alias(TARGET),
+        F.last("price", ignorenulls=True).over(so_far).alias("price"),
+        F.coalesce(F.last("promotion", ignorenulls=True).over(so_far), F.lit(False)).alias("promotion"),
+        F.col(TARGET).isNull().alias("filled"),
+        t.alias("t"), (F.count("*").over(Window.partitionBy(SERIES_ID)) - 1 - t).alias("periods_left"),
+    )
+

@@ -1,0 +1,32 @@
+"""The forecast config section: defaults, the monthly profile, and clear errors for bad values."""
+import pytest
+
+from shoplake.config import ConfigError, load_config
+
+
+def test_defaults_and_the_monthly_profile():
+    fs = load_config("local", environ={}).forecast
+    assert (fs.frequency, fs.horizon, fs.season_length) == ("day", 14, 7)
+    monthly = fs.for_frequency("month")
+    assert (monthly.frequency, monthly.season_length, monthly.holidays) == ("month", 12, ())
+    assert all(isinstance(k, int) for k in monthly.lags) and monthly.registered_model.endswith("-monthly")
+
+
+def test_lags_from_the_environment_become_integers():
+    fs = load_config("test", environ={"SHOPLAKE__FORECAST__LAGS": "[1, 7, 28]"}).forecast
+    assert fs.lags == (1, 7, 28)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("forecast.horizon", 0, "forecast.horizon: must be >= 1"),
+    ("forecast.lags", ["1", "x"], r"forecast.lags: must be a non-empty list of integers >= 1"),
+    ("forecast.windows", [1], r"forecast.windows: must be a non-empty list of integers >= 2"),
+    ("forecast.interval_level", 1.0, r"forecast.interval_level: must be in \(0, 1\)"),
+    ("forecast.holidays", ["12-32"], "forecast.holidays: '12-32' is not MM-DD or YYYY-MM-DD"),
+    ("forecast.frequency", "week", "forecast.frequency: 'week' is not one of day, month"),
+    ("forecast.monthly", {"horizon": 0}, "forecast.monthly.horizon: must be >= 1"),
+    ("forecast.monthly", {"horizn": 12}, "forecast.monthly: unknown key 'horizn'"),
+])
+def test_bad_values_are_named(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config("test", environ={}, overrides={key: value})
