@@ -1,0 +1,27 @@
+"""Data quality: Great Expectations suites for every bronze, silver and gold table, run on Spark.
+
+- :mod:`~shoplake.quality.tables`: what each table must satisfy (columns, keys, allowed values,
+  ranges, references, freshness, drift columns).
+- :mod:`~shoplake.quality.suites`: a table's checks as GE expectations, with severities from the config
+  and bounds from the previous successful run (volume, drift).
+- :mod:`~shoplake.quality.runner`: :func:`check_tables` validates tables (one GE validation each),
+  appends one row per check to ``ops.dq_results`` and logs Data Docs to MLflow.
+- :mod:`~shoplake.quality.gate`: :func:`require_passing`, which downstream jobs call before reading.
+- :mod:`~shoplake.quality.report`: the readable summary behind ``shoplake dq report``.
+"""
+from __future__ import annotations
+
+import importlib
+
+# Exported lazily: importing Great Expectations takes seconds, and ``shoplake --help`` should not.
+_EXPORTS = {
+    "QualityError": "errors", "QualityGateFailed": "errors", "require_passing": "gate",
+    "QualityRun": "runner", "check_layer": "runner", "check_tables": "runner",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"shoplake.quality.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'shoplake.quality' has no attribute {name!r}")
