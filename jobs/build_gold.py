@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import sys
 
-from shoplake.ingest.load_gold import build_gold
+from shoplake.ingest.load_gold import SOURCES, build_gold
 from shoplake.lake import open_lake
+from shoplake.quality import require_passing
 from shoplake.runner import JobContext, run_job
 
 
 def main(ctx: JobContext) -> None:
-    build_gold(open_lake(ctx.spark, ctx.settings), ctx.settings)
+    lake = open_lake(ctx.spark, ctx.settings)
+    require_passing(lake, ctx.settings, SOURCES)  # refuses silver versions that failed a critical check
+    build_gold(lake, ctx.settings)
 
 
 if __name__ == "__main__":

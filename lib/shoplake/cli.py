@@ -7,6 +7,7 @@ import runpy
 import sys
 
 from shoplake.datasets.cli import add_datasets_parser, add_generate_parser
+from shoplake.quality.cli import add_dq_parser
 from shoplake.runner import job_path, list_jobs
 
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
     add_generate_parser(sub)
     add_datasets_parser(sub)
+    add_dq_parser(sub)
     return parser
 
 

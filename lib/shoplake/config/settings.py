@@ -337,6 +337,53 @@ class ForecastSettings:
         return errors
 
 
+QUALITY_SEVERITIES = ("critical", "warning")
+DEFAULT_CHECK_SEVERITY = {
+    "schema": "critical", "key": "critical", "allowed": "critical", "range": "critical", "referential": "critical",
+    "rows": "critical", "freshness": "warning", "volume": "warning", "drift": "warning",
+}
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """Data-quality checks: how recent, how much change is too much, and how severe each failure is.
+
+    ``freshness_max_delay_hours``: the newest event/order may be at most this old.
+    ``future_tolerance_minutes``: clock skew allowed before a timestamp counts as in the future.
+    ``volume_max_change``: relative row-count change allowed against the previous successful run.
+    ``drift_null_share_max_change`` (absolute), ``drift_mean_max_change`` (relative),
+    ``drift_mix_max_divergence`` (KL divergence of a category mix): the same, for drift.
+    ``unexpected_examples``: example bad values kept per failed row-level check (each costs a Spark job).
+    ``severity``: ``critical`` or ``warning`` per check kind (``schema``, ``key``, ``allowed``, ``range``,
+    ``referential``, ``rows``, ``freshness``, ``volume``, ``drift``) or per ``table:check``,
+    over the defaults (the first six critical, the last three warnings).
+    """
+
+    freshness_max_delay_hours: float = 48.0
+    future_tolerance_minutes: int = 10
+    volume_max_change: float = 0.5
+    drift_null_share_max_change: float = 0.1
+    drift_mean_max_change: float = 0.25
+    drift_mix_max_divergence: float = 0.1
+    unexpected_examples: int = 3
+    severity: dict[str, str] = field(default_factory=dict)
+
+    def validate(self) -> list[str]:
+        errors = [f"quality.{name}: must be > 0" for name in (
+            "freshness_max_delay_hours", "volume_max_change", "drift_null_share_max_change", "drift_mean_max_change",
+            "drift_mix_max_divergence") if getattr(self, name) <= 0]
+        errors += [f"quality.{name}: must be >= 0" for name in ("future_tolerance_minutes", "unexpected_examples")
+                   if getattr(self, name) < 0]
+        for key, value in self.severity.items():
+            if value not in QUALITY_SEVERITIES:
+                errors.append(f"quality.severity.{key}: {value!r} is not one of {', '.join(QUALITY_SEVERITIES)}")
+            table, _, check = key.partition(":")
+            if not (key in DEFAULT_CHECK_SEVERITY or (check and table.count(".") == 1)):
+                errors.append(f"quality.severity.{key}: not a check kind ({', '.join(DEFAULT_CHECK_SEVERITY)}) "
+                              "nor layer.table:check")
+        return errors
+
+
 @dataclass(frozen=True)
 class Settings:
     """The whole configuration of one environment (local, test, cluster)."""
@@ -352,4 +399,5 @@ class Settings:
     gold: GoldSettings = field(default_factory=GoldSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    quality: QualitySettings = field(default_factory=QualitySettings)
     source_file: str = ""
