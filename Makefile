@@ -36,8 +36,8 @@ test-fast: setup  ## unit tests only
 bench: setup  ## run every benchmark under bench/
 	$(PY) bench/run_all.py
 
-mlflow-ui: setup  ## serve the local MLflow tracking store on 127.0.0.1:5000
-	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts --host 127.0.0.1 --port 5000
+mlflow-ui: setup  ## serve the MLflow tracking store of conf/$(ENV).yaml on http://127.0.0.1:5000
+	$(VENV)/bin/shoplake mlflow-ui --env $(ENV)
 
 clean:  ## remove local lake, MLflow store and caches (keeps .venv)
 	rm -rf lake lake-test mlflow.db mlartifacts spark-warehouse .pytest_cache

@@ -59,6 +59,13 @@ def test_wrong_type_is_named(tmp_path):
         load_config(write(tmp_path, "spark:\n  shuffle_partitions: many\n"))
 
 
+def test_list_items_are_typed(tmp_path):
+    assert load_config(write(tmp_path, "als:\n  ranks: [8, 16]\n  alphas: [1]\n")).als.ranks == (8, 16)
+    assert load_config(write(tmp_path, "als:\n  alphas: [1]\n")).als.alphas == (1.0,)
+    with pytest.raises(ConfigError, match=r"'als\.ranks\[1\]' must be an integer, got 'big'"):
+        load_config(write(tmp_path, "als:\n  ranks: [8, big]\n"))
+
+
 def test_boolean_is_not_an_integer(tmp_path):
     with pytest.raises(ConfigError, match=r"'spark\.shuffle_partitions' must be an integer"):
         load_config(write(tmp_path, "spark:\n  shuffle_partitions: true\n"))

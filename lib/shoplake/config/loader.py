@@ -112,7 +112,8 @@ def _coerce(hint: Any, value: Any, key: str, where: str):
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: {key!r} must be a list, got {value!r}")
-        return tuple(str(v) for v in value)
+        item_hint = typing.get_args(hint)[0]
+        return tuple(_coerce(item_hint, v, f"{key}[{i}]", where) for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: {key!r} must be a mapping, got {value!r}")

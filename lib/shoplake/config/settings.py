@@ -136,6 +136,36 @@ class GoldSettings:
         return [f"gold.interaction_weights: unknown event type {unknown[0]!r}"] if unknown else []
 
 
+ALS_SPLITS = ("chrono", "stratified")
+
+
+@dataclass(frozen=True)
+class AlsSettings:
+    """How the ALS recommender is trained and tuned (``train_als`` and the pipeline)."""
+
+    split: str = "chrono"
+    train_ratio: float = 0.75
+    k: int = 10
+    ranks: tuple[int, ...] = (32, 64)
+    reg_params: tuple[float, ...] = (0.1, 0.2, 0.3)
+    alphas: tuple[float, ...] = (0.5, 1.0, 2.0)
+    max_iter: int = 15
+    top_n: int = 10
+    registered_model: str = "shoplake-als"
+
+    def validate(self) -> list[str]:
+        errors = []
+        if self.split not in ALS_SPLITS:
+            errors.append(f"als.split: {self.split!r} is not one of {', '.join(ALS_SPLITS)}")
+        if not 0 < self.train_ratio < 1:
+            errors.append("als.train_ratio: must be between 0 and 1")
+        if self.k < 1 or self.top_n < 1 or self.max_iter < 1:
+            errors.append("als.k, als.top_n and als.max_iter: must be >= 1")
+        if not (self.ranks and self.reg_params and self.alphas):
+            errors.append("als.ranks, als.reg_params and als.alphas: must not be empty")
+        return errors
+
+
 @dataclass(frozen=True)
 class PrivacySettings:
     """Keyed pseudonymization of customer and user ids.
@@ -143,14 +173,31 @@ class PrivacySettings:
     The key is read from ``key`` or, when that is empty, from the environment variable named
     by ``key_env``; it is never logged. ``require_key: true`` (the cluster config) makes a
     missing key an error instead of falling back to the development key.
+
+    ``identity_columns`` name the pseudonymized person ids in silver, gold and ops tables (an
+    erasure deletes the rows holding the customer's pseudonym there). The PII check flags text
+    values matching ``email_pattern`` or ``phone_pattern`` (Java regexes) outside bronze.
     """
 
     key: str = ""
     key_env: str = "SHOPLAKE_PSEUDONYM_KEY"
     require_key: bool = False
+    identity_columns: tuple[str, ...] = ("customer_id", "user_id")
+    email_pattern: str = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    phone_pattern: str = r"(?<![\w.+-])(\+\d{1,3}[ .-]?)?(\(\d{2,4}\)|\d{2,4})[ .-]\d{3,4}[ .-]\d{3,4}(?![\w.-])"
 
     def validate(self) -> list[str]:
-        return [] if self.key_env else ["privacy.key_env: must name an environment variable"]
+        import re
+
+        errors = [] if self.key_env else ["privacy.key_env: must name an environment variable"]
+        if not self.identity_columns:
+            errors.append("privacy.identity_columns: must name at least one column")
+        for name in ("email_pattern", "phone_pattern"):
+            try:
+                re.compile(getattr(self, name))
+            except re.error as exc:
+                errors.append(f"privacy.{name}: not a valid regular expression ({exc})")
+        return errors
 
 
 DEFAULT_SEGMENT_RULES = {
@@ -175,7 +222,8 @@ class AnalyticsSettings:
     flagged when its anomaly score (its strongest signal divided by the signal's threshold,
     plus ``anomaly_no_browsing_weight`` when the customer did not browse before it) reaches 1.
     ``churn_cutoff`` (``YYYY-MM-DD``; empty: the end of the data minus the horizon) splits
-    features (before) from labels (no order in the ``churn_horizon_days`` after).
+    features (before) from labels (no order in the ``churn_horizon_days`` after); the model trains
+    on ``churn_train_cutoffs`` cutoffs ``churn_cutoff_step_days`` apart, ending at that one.
     """
 
     funnel_within_days: int = 7
@@ -200,6 +248,8 @@ class AnalyticsSettings:
     churn_horizon_days: int = 30
     churn_cutoff: str = ""
     churn_test_share: float = 0.3
+    churn_train_cutoffs: int = 4
+    churn_cutoff_step_days: int = 7
     churn_max_iter: int = 40
     churn_max_depth: int = 4
     seed: int = 42
@@ -210,7 +260,8 @@ class AnalyticsSettings:
         errors = [f"analytics.{name}: must be >= 1" for name in (
             "funnel_within_days", "cohort_max_periods", "anomaly_velocity_minutes", "anomaly_velocity_orders",
             "anomaly_refund_days", "anomaly_refund_orders", "anomaly_browse_minutes", "churn_horizon_days",
-            "churn_max_iter", "churn_max_depth") if getattr(self, name) < 1]
+            "churn_train_cutoffs", "churn_cutoff_step_days", "churn_max_iter", "churn_max_depth")
+            if getattr(self, name) < 1]
         if self.cohort_period not in COHORT_PERIODS:
             errors.append(f"analytics.cohort_period: {self.cohort_period!r} is not one of {', '.join(COHORT_PERIODS)}")
         if not 2 <= self.rfm_score_levels <= 10:
@@ -337,6 +388,104 @@ class ForecastSettings:
         return errors
 
 
+DL_DEVICES = ("auto", "cpu", "cuda")
+RESNET_ARCHITECTURES = ("resnet-tiny", "resnet-small", "resnet18")
+
+
+@dataclass(frozen=True)
+class DlSettings:
+    """Deep learning (``train_sentiment``, ``score_reviews``, ``train_image_model``, ``embed_images``).
+
+    Data reaches torch through petastorm, materialised under ``petastorm_cache_dir`` (removed
+    after use); training checkpoints each epoch under ``checkpoint_dir``. ``device: auto`` uses
+    CUDA with mixed precision when present. ``text_*`` size the review-sentiment model
+    (all-MiniLM-L6-v2; ``text_encoder_layers: 0`` keeps all 6 layers, fewer makes a faster,
+    weaker model), ``image_*`` the product-image ResNet; ``*_rows: 0`` means every row. A model
+    is registered only when it reaches its bars (``text_min_*``, ``image_min_accuracy``).
+    """
+
+    petastorm_cache_dir: str = "./data/petastorm-cache"
+    checkpoint_dir: str = "./data/checkpoints"
+    device: str = "auto"
+    reader_workers: int = 2
+    row_group_bytes: int = 8_388_608
+    progress_every_s: float = 30.0
+    seed: int = 42
+    validation_fraction: float = 0.1
+    inference_batch_size: int = 256
+    text_rows: int = 0
+    text_test_fraction: float = 0.2
+    text_max_seq_len: int = 128
+    text_encoder_layers: int = 0
+    text_batch_size: int = 32
+    text_epochs: int = 2
+    text_lr: float = 5e-5
+    text_registered_model: str = "shoplake-sentiment"
+    text_min_auc: float = 0.93
+    text_min_macro_f1: float = 0.70
+    image_arch: str = "resnet-small"
+    image_size: int = 28
+    image_train_rows: int = 0
+    image_test_rows: int = 0
+    image_batch_size: int = 128
+    image_epochs: int = 8
+    image_lr: float = 0.003
+    pretrained_resnet_path: str = ""
+    image_registered_model: str = "shoplake-resnet"
+    image_min_accuracy: float = 0.92
+    similar_k: int = 10
+    similarity_block_size: int = 2048
+
+    def validate(self) -> list[str]:
+        errors = [f"dl.{name}: must be >= 1" for name in (
+            "reader_workers", "row_group_bytes", "inference_batch_size", "text_max_seq_len", "text_batch_size",
+            "text_epochs", "image_size", "image_batch_size", "image_epochs", "similar_k", "similarity_block_size")
+            if getattr(self, name) < 1]
+        errors += [f"dl.{name}: must be >= 0" for name in (
+            "text_rows", "text_encoder_layers", "image_train_rows", "image_test_rows", "progress_every_s")
+            if getattr(self, name) < 0]
+        errors += [f"dl.{name}: must be in (0, 1)" for name in ("validation_fraction", "text_test_fraction")
+                   if not 0 < getattr(self, name) < 1]
+        if self.validation_fraction + self.text_test_fraction >= 1:
+            errors.append("dl.validation_fraction + dl.text_test_fraction: must leave rows to train on (< 1)")
+        errors += [f"dl.{name}: must be > 0" for name in ("text_lr", "image_lr") if getattr(self, name) <= 0]
+        errors += [f"dl.{name}: must be in [0, 1]" for name in ("text_min_auc", "text_min_macro_f1", "image_min_accuracy")
+                   if not 0 <= getattr(self, name) <= 1]
+        if self.text_max_seq_len > 512:
+            errors.append("dl.text_max_seq_len: MiniLM reads at most 512 tokens")
+        if self.device not in DL_DEVICES:
+            errors.append(f"dl.device: {self.device!r} is not one of {', '.join(DL_DEVICES)}")
+        if self.image_arch not in RESNET_ARCHITECTURES:
+            errors.append(f"dl.image_arch: {self.image_arch!r} is not one of {', '.join(RESNET_ARCHITECTURES)}")
+        for name in ("petastorm_cache_dir", "checkpoint_dir", "text_registered_model", "image_registered_model"):
+            if not getattr(self, name):
+                errors.append(f"dl.{name}: must not be empty")
+        return errors
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The HTML report (``shoplake report``): where it is written and how much each section shows.
+
+    ``top_items`` products (by revenue) get a forecast-vs-actual panel over the last
+    ``history_days`` days; ``top_bundles`` bundle rules, ``recommendation_examples`` users and
+    ``sentiment_products`` products (most reviewed) are shown.
+    """
+
+    output: str = "./report.html"
+    top_items: int = 4
+    history_days: int = 56
+    top_bundles: int = 10
+    recommendation_examples: int = 5
+    sentiment_products: int = 12
+
+    def validate(self) -> list[str]:
+        errors = [f"report.{name}: must be >= 1" for name in (
+            "top_items", "history_days", "top_bundles", "recommendation_examples", "sentiment_products")
+            if getattr(self, name) < 1]
+        return errors + ([] if self.output else ["report.output: must not be empty"])
+
+
 QUALITY_SEVERITIES = ("critical", "warning")
 DEFAULT_CHECK_SEVERITY = {
     "schema": "critical", "key": "critical", "allowed": "critical", "range": "critical", "referential": "critical",
@@ -396,8 +545,11 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    als: AlsSettings = field(default_factory=AlsSettings)
     gold: GoldSettings = field(default_factory=GoldSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    dl: DlSettings = field(default_factory=DlSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     quality: QualitySettings = field(default_factory=QualitySettings)
     source_file: str = ""

@@ -20,6 +20,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from shoplake.config import Settings
+from shoplake.config.settings import AlsSettings
+from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.ml import tracking
 from shoplake.ml.als import RATING, AlsParams, fit_als, recommend_als
@@ -32,6 +34,7 @@ from shoplake.ml.tuning import param_grid, tune_als
 
 log = get_logger(__name__)
 FAMILY = "als"
+INTERACTIONS = "gold.user_item_interactions"
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("integer", USER_INDEX), ColSpec("integer", ITEM_INDEX)]),
     outputs=Schema([ColSpec("float", "prediction")]),
@@ -40,7 +43,7 @@ SIGNATURE = ModelSignature(
 
 @dataclass(frozen=True)
 class RecommenderConfig:
-    """How the recommender is trained (the proposed ``als`` settings section)."""
+    """How the recommender is trained; :meth:`from_settings` reads the config's ``als`` section."""
 
     split: str = "chrono"
     train_ratio: float = 0.75
@@ -54,6 +57,15 @@ class RecommenderConfig:
     implicit: bool = True
     seed: int = 42
     registered_model: str = "shoplake-als"
+
+    @classmethod
+    def from_settings(cls, als: AlsSettings, **overrides) -> RecommenderConfig:
+        """The config's ``als`` section, with ``overrides`` (None values ignored) on top."""
+        values = {"split": als.split, "train_ratio": als.train_ratio, "k": als.k, "ranks": tuple(als.ranks),
+                  "reg_params": tuple(als.reg_params), "alphas": tuple(als.alphas), "max_iter": als.max_iter,
+                  "registered_model": als.registered_model}
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(**values)
 
     def grid(self) -> list[AlsParams]:
         """The candidates to tune over (alpha only matters for implicit feedback)."""
@@ -125,6 +137,16 @@ def train_recommender(
     test.unpersist()
     return TrainedRecommender(model, mapping, indexed, item_popularity(indexed), best, metrics,
                               run.info.run_id, version)
+
+
+def train_on_lake(lake: Lake, settings: Settings, config: RecommenderConfig) -> TrainedRecommender:
+    """Train on the current version of ``gold.user_item_interactions``, recording that version in MLflow."""
+    spark = lake.spark
+    if spark.sparkContext.getCheckpointDir() is None:  # ALS cuts its lineage there every 10 iterations
+        spark.sparkContext.setCheckpointDir(lake.checkpoint_path("train_als"))
+    version = lake.version(INTERACTIONS)
+    return train_recommender(lake.read(INTERACTIONS, version=version), settings, config,
+                             table_versions={INTERACTIONS: version})
 
 
 def load_registered(settings: Settings, name: str, version: str | None = None) -> tuple[ALSModel, ModelVersion]:

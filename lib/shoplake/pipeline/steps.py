@@ -1,4 +1,4 @@
-"""The steps of the main pipeline, in order: check, demo data, ingest, gold."""
+"""The steps of the main pipeline, in order: check, demo data, ingest, gold, models."""
 from __future__ import annotations
 
 import os
@@ -10,9 +10,14 @@ from shoplake.ingest.load_clickstream import ingest_clickstream
 from shoplake.ingest.load_gold import GOLD_TABLES, SOURCES as GOLD_SOURCES, build_gold
 from shoplake.ingest.load_orders import ingest_orders
 from shoplake.lake import open_lake
+from shoplake.log import get_logger
+from shoplake.ml.publish import RECOMMENDATIONS, SIMILAR_ITEMS, publish_recommendations
+from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
 from shoplake.pipeline.dag import Step
 from shoplake.privacy.pseudonyms import resolve_key
 from shoplake.session.doctor import environment_report
+
+log = get_logger(__name__)
 
 
 def _check_environment(ctx) -> dict:
@@ -48,6 +53,22 @@ EVENTS_TABLES = ("bronze.clickstream", "bronze.quarantine", "silver.events", "si
 ORDERS_TABLES = ("bronze.orders", "bronze.quarantine", "silver.orders", "silver.order_lines", "silver.customers")
 CATALOG_TABLES = ("bronze.products", "bronze.reviews", "bronze.quarantine", "silver.products", "silver.reviews")
 
+def _recommend(ctx) -> dict:
+    """Train and tune ALS; when it beats popularity (and so is registered), publish its recommendations."""
+    lake, als = open_lake(ctx.spark, ctx.settings), ctx.settings.als
+    config = RecommenderConfig.from_settings(als)
+    trained = train_on_lake(lake, ctx.settings, config)
+    metric = config.metric
+    figures = {metric: round(trained.metrics[f"als_{metric}"], 4),
+               f"popularity_{metric}": round(trained.metrics[f"popularity_{metric}"], 4),
+               "mlflow_run_ids": [trained.run_id]}
+    if trained.model_version is None:
+        log.warning("ALS did not beat popularity on %s: not registered, recommendations left as they were", metric)
+        return figures
+    publish_recommendations(lake, ctx.settings, config.registered_model, trained.model_version, als.top_n)
+    return figures | {"model_version": trained.model_version}
+
+
 PIPELINE_STEPS = (
     Step("environment", _check_environment, "Spark, Java, Delta backend and executors"),
     Step("demo_data", _demo_data, "synthetic shop inputs, unless inputs are already there"),
@@ -59,4 +80,6 @@ PIPELINE_STEPS = (
          writes=CATALOG_TABLES),
     Step("build_gold", _gold, "gold sales, interactions, user features, funnel", reads=GOLD_SOURCES,
          writes=GOLD_TABLES),
+    Step("recommend", _recommend, "ALS tuned and evaluated against popularity; recommendations when it wins",
+         reads=(INTERACTIONS,), writes=(RECOMMENDATIONS, SIMILAR_ITEMS)),
 )
