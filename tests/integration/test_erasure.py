@@ -1,0 +1,235 @@
+"""Erasing a customer from a copy of the demo shop: every table, every remaining version, every data file.
+
+The copy gets a model-output table no erasure code knows about and a quarantined raw line holding
+the customer's email, to show that tables are found, not listed.
+"""
+import json
+import shutil
+from dataclasses import replace
+from datetime import datetime, timezone
+from functools import reduce
+from pathlib import Path
+
+import pytest
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType
+
+from shoplake.ingest.load_catalog import ingest_catalog
+from shoplake.ingest.load_clickstream import ingest_clickstream
+from shoplake.ingest.load_orders import ingest_orders
+from shoplake.lake import open_lake
+from shoplake.privacy.erasure import ERASURES, PRIVACY_TABLES, erase_customer
+from shoplake.privacy.erasure_list import ERASURE_LIST
+from shoplake.privacy.errors import ErasureRequestError
+from shoplake.privacy.pseudonyms import pseudonym
+from shoplake.privacy.tables import lake_tables
+from tests.support.jobs import run_job_main
+
+pytestmark = pytest.mark.slow
+KEY = "demo-shop-pseudonym-key"
+MODEL_OUTPUT = "gold.model_scores"
+
+
+def holding(df: DataFrame, table: str, customer: dict) -> DataFrame:
+    """The rows of ``df`` that hold the customer: raw id or email in bronze text, their pseudonym elsewhere."""
+    text = [f.name for f in df.schema.fields if isinstance(f.dataType, StringType)]
+    if table.startswith("bronze."):
+        checks = [F.col(c).contains(f'"{customer["id"]}"') | F.lower(F.col(c)).contains(customer["email"]) for c in text]
+    else:
+        checks = [F.col(c) == customer["pseudonym"] for c in text]
+    return df.where(reduce(lambda a, b: a | b, [F.coalesce(c, F.lit(False)) for c in checks])) if checks else df.limit(0)
+
+
+def counts(parts: list[DataFrame]) -> dict:
+    """``{label: rows}`` of a list of one-column (``label``) DataFrames, in one Spark job."""
+    if not parts:
+        return {}
+    return {r["label"]: r["rows"] for r in reduce(DataFrame.unionByName, parts).groupBy("label").agg(
+        F.count("*").alias("rows")).collect()}
+
+
+def data_tables(lake) -> list[str]:
+    """Every table but the erasure audit and list, which hold keyed hashes of erased customers by design."""
+    return [t for t in lake_tables(lake) if t not in PRIVACY_TABLES]
+
+
+def rows_per_table(lake, customer) -> dict:
+    return counts([holding(lake.read(t), t, customer).select(F.lit(t).alias("label")) for t in data_tables(lake)])
+
+
+def data_files(lake, table) -> list[str]:
+    return [str(p) for p in Path(lake.path(table)).rglob("*.parquet") if "_delta_log" not in p.parts]
+
+
+def rows_in_data_files(spark, lake, customer) -> dict:
+    """Rows holding the customer in every Parquet file under each table's folder, referenced by the log or not."""
+    parts = []
+    for table in data_tables(lake):
+        for path in data_files(lake, table):
+            parts.append(holding(spark.read.parquet(path), table, customer).select(F.lit(table).alias("label")))
+    return counts(parts)
+
+
+def pick_customer(lake) -> dict:
+    """A customer with orders, reviews and clickstream events (raw id and email from bronze)."""
+    reviewers = lake.read("bronze.reviews").select(F.get_json_object("value", "$.user_id").alias("id"))
+    orders = lake.read("bronze.orders").select(F.get_json_object("value", "$.customer_id").alias("id"),
+                                               F.get_json_object("value", "$.email").alias("email"))
+    row = orders.join(reviewers, "id").where(F.col("email").isNotNull()).orderBy("id").first()
+    return {"id": row.id, "email": row.email.lower(), "pseudonym": pseudonym(row.id, KEY.encode())}
+
+
+@pytest.fixture(scope="module")
+def erased(spark, demo_shop, tmp_path_factory):
+    """The demo lake copied, one customer erased by email through the job; their rows counted before and after."""
+    root = tmp_path_factory.mktemp("erasure")
+    shutil.copytree(demo_shop["settings"].lake.root, root / "lake")
+    base = demo_shop["settings"]
+    settings = replace(base, lake=replace(base.lake, root=str(root / "lake")), privacy=replace(base.privacy, key=KEY))
+    lake = open_lake(spark, settings)
+    customer = pick_customer(lake)
+    lake.overwrite(lake.read("gold.user_features").select("user_id", (F.col("monetary") / 100).alias("score")),
+                   MODEL_OUTPUT)
+    quarantine = lake.read("bronze.quarantine")
+    bad_line = spark.createDataFrame([("orders", '{"order_id": "o-x", "email": "' + customer["email"].upper() + '", ',
+                                       "file:/inputs/orders/part-9.json", "malformed_json",
+                                       datetime.now(timezone.utc), 999)], quarantine.schema)
+    lake.append(bad_line, "bronze.quarantine")
+    before = {"rows": rows_per_table(lake, customer), "silver_orders": lake.read("silver.orders").count(),
+              "customers": lake.read("silver.customers").count()}
+    output = root / "erasure.json"
+    run_job_main(spark, settings, "erase_customer", "--email", f" {customer['email'].upper()} ", "--output", str(output))
+    return {"lake": lake, "settings": settings, "customer": customer, "before": before, "output": output,
+            "inputs": demo_shop["inputs"], "root": root}
+
+
+def test_the_customer_was_in_every_kind_of_table_before(erased):
+    held = erased["before"]["rows"]
+    assert {"bronze.orders", "bronze.clickstream", "bronze.reviews", "bronze.quarantine", "silver.orders",
+            "silver.order_lines", "silver.customers", "silver.events", "silver.sessions", "silver.reviews",
+            "gold.user_features", "gold.user_item_interactions", MODEL_OUTPUT} <= set(held)
+
+
+def test_no_remaining_version_of_any_table_holds_the_customer(erased):
+    lake, customer = erased["lake"], erased["customer"]
+    parts, readable = [], 0
+    for table in data_tables(lake):
+        for commit in lake.history(table):
+            try:
+                df = lake.read(table, version=commit.version)
+            except Exception as exc:  # a vacuumed version: its files are gone
+                assert "PATH_NOT_FOUND" in str(exc) or "does not exist" in str(exc), exc
+                continue
+            readable += 1
+            parts.append(holding(df, table, customer).select(F.lit(f"{table}@{commit.version}").alias("label")))
+    assert readable >= len(data_tables(lake))
+    assert counts(parts) == {}
+
+
+def test_no_data_file_left_on_disk_holds_the_customer(spark, erased):
+    assert rows_in_data_files(spark, erased["lake"], erased["customer"]) == {}
+
+
+def test_the_tables_logs_never_name_the_customer_in_their_commits(erased):
+    lake, customer = erased["lake"], erased["customer"]
+    for table in lake_tables(lake):
+        for log_file in Path(lake.path(table), "_delta_log").glob("*.json"):
+            for line in log_file.read_text().splitlines():
+                commit = json.loads(line).get("commitInfo")
+                if commit:
+                    text = json.dumps(commit).lower()
+                    assert customer["id"] not in text and customer["email"] not in text, (table, log_file.name)
+                    assert customer["pseudonym"] not in text, (table, log_file.name)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the delta-rs writer (lib/shoplake/lake/deltars/files.py::_stats) stores full "
+                   "min/max statistics of string columns in the Delta log, so bronze logs hold whole raw records "
+                   "(emails, names, phones) that vacuum never removes; remove this mark once string statistics "
+                   "of raw-text columns are truncated or skipped")
+def test_bronze_logs_hold_no_raw_records_in_their_file_statistics(erased):
+    lake, customer = erased["lake"], erased["customer"]
+    for table in lake_tables(lake, ["bronze"]):
+        for log_file in Path(lake.path(table), "_delta_log").glob("*.json"):
+            for line in log_file.read_text().splitlines():
+                add = json.loads(line).get("add")
+                if add and add.get("stats"):
+                    assert "@" not in add["stats"], f"{table} {log_file.name}: a raw record in the file statistics"
+
+
+def test_every_erased_row_is_audited_without_the_raw_identifier(erased):
+    lake, customer = erased["lake"], erased["customer"]
+    audit = [r for r in lake.read(ERASURES).collect() if r.subject_kind == "email"]
+    assert {r.subject_hash for r in audit} == {pseudonym(customer["email"], KEY.encode())}
+    assert len({r.erasure_id for r in audit}) == 1
+    deleted = {r.table: r.rows_deleted for r in audit if r.rows_deleted}
+    assert deleted == erased["before"]["rows"]
+    assert all(r.retention_hours == 0 and r.table_version == lake.version(r.table) for r in audit)
+    summary = erased["output"].read_text().lower()
+    assert json.loads(summary)["rows_deleted"] == sum(deleted.values())
+    for table in (ERASURES, ERASURE_LIST):
+        text = " ".join(str(v) for r in lake.read(table).collect() for v in r).lower()
+        assert customer["id"] not in text and customer["email"] not in text
+    assert customer["id"] not in summary and customer["email"] not in summary
+
+
+def test_the_erasure_list_holds_the_keyed_hashes_of_the_id_and_the_email(erased):
+    listed = {(r.subject_hash, r.kind) for r in erased["lake"].read(ERASURE_LIST).collect()}
+    key = KEY.encode()
+    assert listed == {(pseudonym(erased["customer"]["id"], key), "customer_id"),
+                      (pseudonym(erased["customer"]["email"], key), "email")}
+
+
+def test_other_customers_are_left_alone(erased):
+    lake, before = erased["lake"], erased["before"]
+    assert lake.read("silver.orders").count() == before["silver_orders"] - before["rows"]["silver.orders"]
+    assert lake.read("silver.customers").count() == before["customers"] - 1
+
+
+def test_erasing_again_deletes_nothing_and_is_audited_again(erased):
+    lake, settings, customer = erased["lake"], erased["settings"], erased["customer"]
+    listed = lake.read(ERASURE_LIST).count()
+    result = erase_customer(lake, settings, KEY.encode(), customer_id=customer["id"])
+    assert result.rows_deleted == 0 and result.subject_kind == "customer_id"
+    assert result.identifiers == 1  # the orders that linked the id to the email are gone
+    assert lake.read(ERASURE_LIST).count() == listed
+    assert len({r.erasure_id for r in lake.read(ERASURES).collect()}) == 2
+
+
+@pytest.mark.parametrize("request_args, message", [
+    ({}, "exactly one customer"),
+    ({"customer_id": "u1", "email": "a@b.example"}, "not both"),
+    ({"customer_id": "  "}, "empty value"),
+    ({"email": "not-an-address"}, "has no '@'"),
+])
+def test_a_malformed_request_is_refused_before_anything_is_touched(erased, request_args, message):
+    lake = erased["lake"]
+    versions = {t: lake.version(t) for t in ("bronze.orders", ERASURES)}
+    with pytest.raises(ErasureRequestError, match=message):
+        erase_customer(lake, erased["settings"], KEY.encode(), **request_args)
+    assert {t: lake.version(t) for t in versions} == versions
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="needs the ingest wiring: call shoplake.privacy.erasure_list.without_erased "
+                   "on each micro-batch's lines in shoplake.ingest.layers.land_batch before the bronze append; "
+                   "remove this mark once wired")
+def test_reingesting_old_input_files_does_not_bring_the_customer_back(spark, erased):
+    lake, settings, customer = erased["lake"], erased["settings"], erased["customer"]
+    replay = erased["root"] / "replayed-inputs"
+    copied = 0
+    for source in ("orders", "clickstream", "reviews"):
+        files = sorted(p for p in Path(erased["inputs"], source).rglob("*.json") if f'"{customer["id"]}"' in p.read_text())
+        for path in files[:2]:
+            target = replay / path.relative_to(erased["inputs"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+            copied += 1
+    assert copied >= 4
+    bronze_before = {t: lake.read(t).count() for t in ("bronze.orders", "bronze.clickstream")}
+    replay_settings = replace(settings, paths=replace(settings.paths, inputs=str(replay)))
+    for load in (ingest_clickstream, ingest_orders, ingest_catalog):
+        load(spark, lake, replay_settings, KEY.encode())
+    assert all(lake.read(t).count() > n for t, n in bronze_before.items())  # the replay did land
+    held = counts([holding(lake.read(t), t, erased["customer"]).select(F.lit(t).alias("label"))
+                   for t in lake_tables(lake, ["bronze", "silver"])])
+    assert held == {}
