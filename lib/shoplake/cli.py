@@ -37,6 +37,12 @@ def run_job_file(job: str, job_args: list[str]) -> int:
     return 0
 
 
+def add_job_verb(subparsers, verb: str, job: str, help_text: str) -> None:
+    """``shoplake VERB [args]`` runs ``jobs/<job>.py`` with ``args`` (``shoplake VERB --help`` lists them)."""
+    parser = subparsers.add_parser(verb, add_help=False, help=help_text)
+    parser.set_defaults(func=lambda _args, rest: run_job_file(job, rest))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subcommand per verb."""
     parser = argparse.ArgumentParser(prog="shoplake", description=__doc__)
@@ -48,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_generate_parser(sub)
     add_datasets_parser(sub)
     add_dq_parser(sub)
+    add_job_verb(sub, "erase", "erase_customer",
+                 "erase a customer from every table: shoplake erase --customer ID | --email ADDRESS [--env ENV]")
+    add_job_verb(sub, "report", "report", "write the HTML report: shoplake report [--env ENV] [--out PATH]")
     return parser
 
 
