@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyspark.sql import functions as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
@@ -77,9 +78,76 @@ def synthetic_sales(spark, settings, cache: Path, users: int, days: int, product
     return spark.read.parquet(str(sales_path)), spark.read.parquet(str(products_path))
 
 
+def shoplake_backtest(series, settings, fs, until: str) -> tuple[dict, list[dict], float]:
+    """shoplake's whole run (backtest, final fit, forecast, MLflow): overall metrics, per-series metrics, seconds."""
+    from shoplake.ml.forecast.train import train_forecast
+
+    started = time.monotonic()
+    run = train_forecast(series, settings, fs, until=until, run_name=f"bench-{fs.frequency}", register=False)
+    seconds = time.monotonic() - started
+    run.forecasts.unpersist()
+    return run.metrics, run.by_series, seconds
+
+
+def peer_backtest(spark, series, fs, until: str) -> tuple[dict, list[dict], float]:
+    """LightGBM through mlforecast on the same folds and rows, scored by shoplake's metric code."""
+    import lightgbm as lgb
+    from mlforecast import MLForecast
+    from mlforecast.lag_transforms import RollingMean, RollingStd
+    from mlforecast.target_transforms import LocalStandardScaler
+
+    from shoplake.ml.forecast.backtest import folds
+    from shoplake.ml.forecast.baselines import insample_seasonal_mae
+    from shoplake.ml.forecast.calendar import fill_calendar
+    from shoplake.ml.forecast.features import history_length
+    from shoplake.ml.forecast.metrics import accuracy
+    from shoplake.ml.forecast.series import conform
+
+    filled = fill_calendar(conform(series), fs.frequency, until).cache()
+    frame = filled.select("series_id", "date", "y", "periods_left").toPandas()
+    frame["date"] = pd.to_datetime(frame["date"])
+    length = frame.groupby("series_id")["y"].transform("size")
+    parts, seconds = [], 0.0
+    for fold in folds(fs):
+        eligible = frame[length >= history_length(fs) + fold.offset]  # the series shoplake scores in this fold
+        train = eligible[eligible.periods_left >= fold.offset]
+        test = eligible[(eligible.periods_left < fold.offset) & (eligible.periods_left >= fold.offset - fs.horizon)]
+        model = MLForecast(
+            models={"peer": lgb.LGBMRegressor(n_estimators=300, learning_rate=0.05, verbosity=-1, random_state=fs.seed)},
+            freq="D" if fs.frequency == "day" else "MS", lags=list(fs.lags),
+            lag_transforms={1: [t(w) for w in fs.windows for t in (RollingMean, RollingStd)]},
+            date_features=["dayofweek", "day", "month"] if fs.frequency == "day" else ["month"],
+            target_transforms=[LocalStandardScaler()])
+        started = time.monotonic()
+        model.fit(train.rename(columns={"series_id": "unique_id", "date": "ds"})[["unique_id", "ds", "y"]],
+                  static_features=[], max_horizon=fs.horizon)
+        predicted = model.predict(fs.horizon)
+        seconds += time.monotonic() - started
+        scored = test.merge(predicted.rename(columns={"unique_id": "series_id", "ds": "date"}), on=["series_id", "date"])
+        scale = insample_seasonal_mae(filled.filter(F.col("periods_left") >= fold.offset), fs.season_length).toPandas()
+        parts.append(scored.assign(fold=fold.number, peer=scored["peer"].clip(lower=0)).merge(scale, on="series_id"))
+    results = spark.createDataFrame(pd.concat(parts).rename(columns={"y": "actual"})[
+        ["fold", "series_id", "actual", "peer", "mase_scale"]])
+    filled.unpersist()
+    return accuracy(results, ["peer"])[0], accuracy(results, ["peer"], by=["series_id"]), seconds
+
+
+def real_series(spark, settings):
+    """The real monthly retail series as series frames."""
+    from shoplake.datasets.convert import convert
+    from shoplake.ml.forecast.series import item_sales_series
+
+    frame = convert("retail-series", settings.paths.cache)["item_sales"].astype({"units": "float64"})
+    return item_sales_series(spark.createDataFrame(frame[frame.item_id.isin(REAL_SERIES)]))
+
+
+def _mean(groups: list[dict], key: str) -> float:
+    return float(np.mean([g[key] for g in groups]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", default="test", help="config environment (default: test)")
+    parser.add_argument("--env", default="local", help="config environment (default: local)")
     parser.add_argument("--users", type=int, default=24_000)
     parser.add_argument("--days", type=int, default=366)
     parser.add_argument("--products", type=int, default=300)
@@ -88,15 +156,47 @@ def main() -> None:
     parser.add_argument("--prepare-only", action="store_true", help="generate and cache the synthetic shop, then stop")
     args = parser.parse_args()
     setup_logging()
-    settings = load_config(args.env, environ=os.environ)
+    work = Path(tempfile.mkdtemp(prefix="bench-forecast-"))
+    settings = load_config(args.env, environ=os.environ, overrides={
+        "mlflow.tracking_uri": f"sqlite:///{work / 'mlflow.db'}", "mlflow.artifact_root": str(work / "mlartifacts")})
+    from shoplake.ml.forecast.series import shop_series
     from shoplake.session import build_session
 
     spark = build_session(settings)
     sales, products = synthetic_sales(spark, settings, args.cache, args.users, args.days, args.products, args.seed)
-    log.info("synthetic shop: %d item-days with sales", sales.count())
     if args.prepare_only:
         return
+    daily, monthly = settings.forecast, settings.forecast.for_frequency("month")
+    rows = []
+    for label, series, fs, until in (("synthetic daily", shop_series(sales, products), daily, "table"),
+                                     ("real monthly", real_series(spark, settings), monthly, "series")):
+        ours, ours_by_series, ours_s = shoplake_backtest(series, settings, fs, until)
+        peer, peer_by_series, peer_s = peer_backtest(spark, series, fs, until)
+        real = label.startswith("real")
+        for name, source, key, seconds in (("shoplake GBT", ours_by_series if real else ours, "gbt", ours_s),
+                                           ("naive", ours_by_series if real else ours, "naive", None),
+                                           ("seasonal-naive", ours_by_series if real else ours, "seasonal_naive", None),
+                                           ("LightGBM (mlforecast)", peer_by_series if real else peer, "peer", peer_s)):
+            wape = _mean(source, f"{key}_wape") if real else source[f"{key}_wape"]
+            mase = _mean(source, f"{key}_mase") if real else source[f"{key}_mase"]
+            rows.append((label, name, wape, mase, seconds))
+        if real:
+            for group in ours_by_series:
+                peer_group = next(g for g in peer_by_series if g["series_id"] == group["series_id"])
+                print(f"  {group['series_id']:<24} MASE: shoplake {group['gbt_mase']:.3f}  seasonal-naive "
+                      f"{group['seasonal_naive_mase']:.3f}  LightGBM {peer_group['peer_mase']:.3f}")
     spark.stop()
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{'data':<16} {'model':<22} {'WAPE':>7} {'MASE':>7} {'train s':>8}   (real: mean over series)")
+    for label, name, wape, mase, seconds in rows:
+        print(f"{label:<16} {name:<22} {wape:>7.3f} {mase:>7.3f} {'' if seconds is None else f'{seconds:8.1f}':>8}")
+    figures = {(label.split()[0], name): mase for label, name, _, mase, _ in rows}
+    print(bench_line("forecast.synthetic.mase", figures[("synthetic", "shoplake GBT")], "MASE"))
+    print(bench_line("forecast.real.mase", figures[("real", "shoplake GBT")], "MASE"))
+    print(bench_line("forecast.peer.synthetic.mase", figures[("synthetic", "LightGBM (mlforecast)")], "MASE"))
+    print(bench_line("forecast.peer.real.mase", figures[("real", "LightGBM (mlforecast)")], "MASE"))
+    print(bench_line("forecast.synthetic.seasonal_naive.mase", figures[("synthetic", "seasonal-naive")], "MASE"))
+    print(bench_line("forecast.real.seasonal_naive.mase", figures[("real", "seasonal-naive")], "MASE"))
 
 
 if __name__ == "__main__":
