@@ -23,7 +23,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "delta-kernel-rust-sharing-wrapper==0.3.3"],
-        "bench": ["implicit==0.7.3"],
+        "bench": ["implicit==0.7.3", "mlforecast==1.1.0", "lightgbm==4.7.0"],
     },
     entry_points={"console_scripts": ["shoplake=shoplake.cli:main"]},
 )
