@@ -20,6 +20,8 @@ setup(
         "great-expectations>=1.24,<1.25",
         "petastorm==0.12.1",
         "torch==2.13.0",
+        "tokenizers==0.23.3",
+        "safetensors==0.8.0",
     ],
     extras_require={
         "test": ["pytest>=8", "delta-kernel-rust-sharing-wrapper==0.3.3"],

@@ -1,0 +1,20 @@
+"""Score every review in silver.reviews with the registered sentiment model (gold.review_sentiment) and aggregate per product (gold.product_sentiment)."""
+from __future__ import annotations
+
+import sys
+
+from shoplake.dl.runs import run_score_reviews
+from shoplake.runner import JobContext, run_job
+
+
+def add_arguments(parser):
+    parser.add_argument("--registered-model", help="MLflow registered model name (default: dl.text_registered_model)")
+    parser.add_argument("--model-version", help="registered version to use (default: the latest)")
+
+
+def main(ctx: JobContext) -> None:
+    run_score_reviews(ctx.spark, ctx.settings, ctx.args.registered_model, ctx.args.model_version)
+
+
+if __name__ == "__main__":
+    sys.exit(run_job(main, __doc__, add_arguments))

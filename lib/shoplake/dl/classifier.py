@@ -1,0 +1,188 @@
+"""Fit a classifier on lake data end to end: petastorm splits, training, held-out test, MLflow, registration.
+
+Both deep-learning models go through :func:`fit_classifier`: the train, validation and test
+DataFrames are materialised for petastorm (and removed afterwards), the model trains with
+per-epoch checkpoints and validation metrics, the test split (never trained on) gives the
+reported metrics and the confusion matrix, and the model is logged with its signature and
+registered only when every metric reaches its bar.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from functools import partial
+
+import mlflow
+import mlflow.pytorch
+import numpy as np
+import torch
+from mlflow.models import infer_signature
+from pyspark.sql import DataFrame
+from torch import nn
+
+from shoplake.config import Settings
+from shoplake.dl import checkpoints
+from shoplake.dl.device import describe, pick_device
+from shoplake.dl.metrics import classification_metrics, confusion_figure, history_figure
+from shoplake.dl.petastorm_bridge import Batch, PetastormBatches, converted
+from shoplake.dl.skips import report_skips
+from shoplake.dl.training import TrainSpec, predict, recalibrate_batchnorm, train
+from shoplake.log import get_logger
+from shoplake.ml import tracking
+
+log = get_logger(__name__)
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class ClassifierTask:
+    """What is trained and how: inputs fed to the model, sizes, optimiser, MLflow names and the bars."""
+
+    family: str
+    class_names: tuple[str, ...]
+    inputs: tuple[str, ...]
+    batch_size: int
+    epochs: int
+    lr: float
+    registered_model: str
+    bars: Mapping[str, float]
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    balance_classes: bool = False
+    augment: Callable[[Batch], Batch] | None = None
+    test_metrics: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class FittedClassifier:
+    """The trained model, its held-out metrics and where MLflow keeps it."""
+
+    model: nn.Module
+    metrics: dict[str, float]
+    history: list[dict[str, float]]
+    run_id: str
+    model_uri: str
+    model_version: str | None
+    resumed_after_epoch: int
+
+
+def bar_failures(metrics: Mapping[str, float], bars: Mapping[str, float]) -> list[str]:
+    """The bars a model misses, as sentences (an absent or NaN metric misses its bar)."""
+    return [f"{name} {metrics.get(name, float('nan')):.4f} is below {bar}" for name, bar in bars.items()
+            if not metrics.get(name, float("nan")) >= bar]
+
+
+def warmup_then_decay(step: int, total: int, warmup_share: float = 0.1) -> float:
+    """Learning-rate factor: linear warm-up over the first ``warmup_share`` of the steps, then linear decay to 0."""
+    warmup = max(1, int(warmup_share * total))
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def class_weights(counts: Mapping[int, int], classes: int) -> torch.Tensor:
+    """Inverse-frequency loss weights (``n / (classes * count)``); a class absent from training gets weight 1."""
+    total = sum(counts.values())
+    return torch.tensor([total / (classes * counts[c]) if counts.get(c) else 1.0 for c in range(classes)])
+
+
+def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: ClassifierTask, settings: Settings,
+                   table_versions: Mapping[str, int], *, skipped: Mapping[str, int] | None = None,
+                   fresh: bool = False) -> FittedClassifier:
+    """Train ``model`` on ``splits['train']`` (columns ``label`` and ``task.inputs``), test it, log and maybe register it.
+
+    ``skipped`` (reason → rows) is the report of the input rows left out; ``fresh`` ignores checkpoints.
+    """
+    dl = settings.dl
+    device = pick_device(dl.device)
+    columns = ["label", *task.inputs]
+    label_counts = {int(r["label"]): int(r["count"]) for r in splits["train"].groupBy("label").count().collect()}
+    fingerprint = {"params": dict(task.params), "tables": dict(table_versions), "epochs": task.epochs,
+                   "lr": task.lr, "batch_size": task.batch_size, "seed": dl.seed}
+    folder = checkpoints.run_folder(settings, task.family, fingerprint)
+    if fresh:
+        checkpoints.clear(folder)
+    weights = class_weights(label_counts, len(task.class_names)).to(device) if task.balance_classes else None
+
+    def forward(net: nn.Module, batch: Batch) -> torch.Tensor:
+        return net(*(batch[name] for name in task.inputs))
+
+    def loss_fn(net: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
+        batch = task.augment(batch) if task.augment else batch
+        logits = forward(net, batch)
+        return nn.functional.cross_entropy(logits.float(), batch["label"].long(), weight=weights), len(batch["label"])
+
+    with ExitStack() as stack:
+        sources = {
+            name: PetastormBatches(stack.enter_context(converted(splits[name].select(*columns), settings)),
+                                   task.batch_size, shuffle=name == "train", seed=dl.seed, workers=dl.reader_workers)
+            for name in SPLITS
+        }
+        run = stack.enter_context(tracking.start_run(settings, task.family, run_name=f"train_{task.family}"))
+        mlflow.log_params({**task.params, "epochs": task.epochs, "lr": task.lr, "batch_size": task.batch_size,
+                           "device": str(device), "seed": dl.seed, "balance_classes": task.balance_classes})
+        mlflow.log_metrics({f"{name}_rows": float(source.rows) for name, source in sources.items()})
+        tracking.log_table_versions(table_versions)
+        report_skips(skipped or {}, f"{task.family} training rows")
+        log.info("%s: training on %s, %s", task.family, describe(device),
+                 ", ".join(f"{name} {source.rows} rows" for name, source in sources.items()))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=task.lr, weight_decay=task.weight_decay)
+        steps = len(sources["train"])
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, partial(warmup_then_decay, total=task.epochs * steps))
+
+        def validate(net: nn.Module) -> dict[str, float]:
+            scored = predict(net, sources["validation"], device, forward)
+            return {f"val_{k}": v for k, v in classification_metrics(scored["label"], scored["probs"]).items()}
+
+        def log_epoch(record: dict[str, float]) -> None:
+            mlflow.log_metrics({k: float(v) for k, v in record.items() if k != "epoch"}, step=int(record["epoch"]))
+
+        spec = TrainSpec(epochs=task.epochs, checkpoint_folder=folder, progress_every_s=dl.progress_every_s,
+                         grad_clip=task.grad_clip, name=task.family)
+        result = train(model, optimizer, loss_fn, sources["train"], spec, device, scheduler=scheduler,
+                       batches_per_epoch=steps, evaluate=validate, on_epoch=log_epoch)
+        mlflow.log_metric("resumed_after_epoch", result.resumed_after_epoch)
+        recalibrate_batchnorm(model, sources["train"], device, forward)
+        scored = predict(model, sources["test"], device, forward)
+        metrics = {f"test_{k}": v for k, v in classification_metrics(scored["label"], scored["probs"]).items()}
+        if task.test_metrics:
+            metrics.update({f"test_{k}": v for k, v in task.test_metrics(scored["label"], scored["probs"]).items()})
+        mlflow.log_metrics(metrics)
+        mlflow.log_figure(confusion_figure(scored["label"], scored["probs"], task.class_names,
+                                           f"{task.family}: held-out test split"), "confusion_matrix.png")
+        mlflow.log_figure(history_figure(result.history, ("train_loss", "val_accuracy", "val_macro_f1"),
+                                         f"{task.family}: training"), "training_history.png")
+        model_uri = _log_model(model.cpu(), sources["test"], task)
+        failures = bar_failures(metrics, task.bars)
+        mlflow.set_tag("passes_bar", str(not failures).lower())
+        version = None
+        if failures:
+            log.warning("%s: not registered: %s", task.family, "; ".join(failures))
+        else:
+            version = tracking.register_model(model_uri, task.registered_model)
+            log.info("%s: registered %s v%s", task.family, task.registered_model, version)
+        log.info("%s: held-out test %s", task.family, ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    checkpoints.clear(folder)
+    return FittedClassifier(model, metrics, result.history, run.info.run_id, model_uri, version,
+                            result.resumed_after_epoch)
+
+
+def _log_model(model: nn.Module, test: PetastormBatches, task: ClassifierTask) -> str:
+    """Log the model with a signature taken from a real test batch (its first input) and its logits."""
+    with test(0) as loader:
+        batch = next(iter(loader))
+    example = batch[task.inputs[0]][:4]
+    with torch.no_grad():
+        logits = model.eval()(example)
+    signature = infer_signature(example.numpy(), logits.numpy())
+    info = mlflow.pytorch.log_model(model, name="model", signature=signature, serialization_format="pickle",
+                                    pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"])
+    return info.model_uri
+
+
+def load_registered_model(settings: Settings, name: str, version: str | None = None) -> tuple[nn.Module, str]:
+    """Version ``version`` (default: the latest) of registered model ``name``, loaded on the CPU, and that version."""
+    entry = tracking.registered_version(settings, name, version)
+    return mlflow.pytorch.load_model(f"models:/{name}/{entry.version}", map_location="cpu"), str(entry.version)

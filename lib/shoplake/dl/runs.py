@@ -1,0 +1,121 @@
+"""The four deep-learning steps with their lake I/O, as the jobs and the pipeline call them.
+
+Each takes the session and settings, reads and writes lake tables, tracks itself in MLflow and
+returns a small summary dict. ``READS``/``WRITES`` name the tables of each step.
+"""
+from __future__ import annotations
+
+import mlflow
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from shoplake.config import Settings
+from shoplake.dl.classifier import FittedClassifier, load_registered_model
+from shoplake.dl.lake_datasets import (CLOTHING_REVIEWS, FASHION_MNIST, clothing_reviews_frame, ensure_table,
+                                       fashion_mnist_frame)
+from shoplake.dl.skips import SKIP_REASON, report_skips
+from shoplake.lake import Lake, open_lake
+from shoplake.log import get_logger
+from shoplake.ml import tracking
+
+log = get_logger(__name__)
+REVIEWS, PRODUCTS = "silver.reviews", "silver.products"
+REVIEW_SENTIMENT, PRODUCT_SENTIMENT = "gold.review_sentiment", "gold.product_sentiment"
+ITEM_EMBEDDINGS, SIMILAR_BY_IMAGE = "gold.item_embeddings", "gold.visually_similar_items"
+READS = {"train_sentiment": (CLOTHING_REVIEWS,), "score_reviews": (REVIEWS,),
+         "train_image_model": (FASHION_MNIST,), "embed_images": (PRODUCTS,)}
+WRITES = {"train_sentiment": (CLOTHING_REVIEWS,), "score_reviews": (REVIEW_SENTIMENT, PRODUCT_SENTIMENT),
+          "train_image_model": (FASHION_MNIST,), "embed_images": (ITEM_EMBEDDINGS, SIMILAR_BY_IMAGE)}
+
+
+def _summary(fitted: FittedClassifier) -> dict:
+    return {"run_id": fitted.run_id, "model_version": fitted.model_version, **fitted.metrics,
+            "resumed_after_epoch": fitted.resumed_after_epoch}
+
+
+def run_train_sentiment(spark: SparkSession, settings: Settings, *, reload: bool = False, fresh: bool = False) -> dict:
+    """Fine-tune the sentiment model on ``silver.clothing_reviews`` (written from the dataset when missing)."""
+    from shoplake.dl.text.sentiment import train_sentiment
+
+    lake = open_lake(spark, settings)
+    version = ensure_table(lake, CLOTHING_REVIEWS, lambda: clothing_reviews_frame(spark, settings.paths.cache), reload)
+    return _summary(train_sentiment(lake.read(CLOTHING_REVIEWS, version=version), settings,
+                                    {CLOTHING_REVIEWS: version}, fresh=fresh))
+
+
+def run_train_image_model(spark: SparkSession, settings: Settings, *, reload: bool = False, fresh: bool = False) -> dict:
+    """Train the ResNet on ``silver.fashion_mnist`` (written from the dataset when missing)."""
+    from shoplake.dl.vision.train import train_image_model
+
+    lake = open_lake(spark, settings)
+    version = ensure_table(lake, FASHION_MNIST, lambda: fashion_mnist_frame(spark, settings.paths.cache), reload)
+    return _summary(train_image_model(lake.read(FASHION_MNIST, version=version), settings,
+                                      {FASHION_MNIST: version}, fresh=fresh))
+
+
+def _read_pinned(lake: Lake, name: str) -> tuple[DataFrame, int]:
+    version = lake.version(name)
+    return lake.read(name, version=version), version
+
+
+def _skipped(skipped: DataFrame) -> dict[str, int]:
+    return {row[SKIP_REASON]: int(row["count"]) for row in skipped.groupBy(SKIP_REASON).count().collect()}
+
+
+def run_score_reviews(spark: SparkSession, settings: Settings, registered_model: str | None = None,
+                      version: str | None = None) -> dict:
+    """Score ``silver.reviews`` into ``gold.review_sentiment`` and ``gold.product_sentiment`` with a registered model."""
+    from shoplake.dl.text.sentiment import product_sentiment, score_reviews
+
+    name = registered_model or settings.dl.text_registered_model
+    model, version = load_registered_model(settings, name, version)
+    lake = open_lake(spark, settings)
+    reviews, reviews_version = _read_pinned(lake, REVIEWS)
+    stamp = F.lit(f"{name}/{version}").alias("model")
+    with tracking.start_run(settings, "sentiment", run_name="score_reviews"):
+        tracking.log_table_versions({REVIEWS: reviews_version})
+        mlflow.log_params({"model": f"{name}/{version}", "batch_size": settings.dl.inference_batch_size})
+        scored, skipped = score_reviews(reviews, model, settings)
+        written = lake.overwrite(scored.select("*", stamp), REVIEW_SENTIMENT)
+        sentiment = lake.read(REVIEW_SENTIMENT, version=written)
+        products = lake.overwrite(product_sentiment(sentiment).select("*", stamp), PRODUCT_SENTIMENT)
+        totals = sentiment.agg(F.count("*").alias("reviews"), F.countDistinct("product_id").alias("products"),
+                               F.avg((F.col("sentiment") == "negative").cast("double")).alias("share_negative")).first()
+        summary = {"reviews_scored": int(totals["reviews"]), "products": int(totals["products"]),
+                   "share_negative": float(totals["share_negative"] or 0.0)}
+        mlflow.log_metrics(summary)
+        counts = _skipped(skipped)
+        report_skips(counts, "reviews to score")
+    log.info("scored %d reviews of %d products with %s/%s", summary["reviews_scored"], summary["products"], name, version)
+    return {**summary, "skipped": counts, "model": f"{name}/{version}",
+            "versions": {REVIEW_SENTIMENT: written, PRODUCT_SENTIMENT: products}}
+
+
+def run_embed_images(spark: SparkSession, settings: Settings, registered_model: str | None = None,
+                     version: str | None = None) -> dict:
+    """Embed ``silver.products`` images into ``gold.item_embeddings`` and write each product's most similar products."""
+    from shoplake.dl.vision.embeddings import embed_products, same_category_precision, similar_products
+
+    name = registered_model or settings.dl.image_registered_model
+    model, version = load_registered_model(settings, name, version)
+    lake = open_lake(spark, settings)
+    products, products_version = _read_pinned(lake, PRODUCTS)
+    stamp = F.lit(f"{name}/{version}").alias("model")
+    k = settings.dl.similar_k
+    with tracking.start_run(settings, "images", run_name="embed_images"):
+        tracking.log_table_versions({PRODUCTS: products_version})
+        mlflow.log_params({"model": f"{name}/{version}", "k": k})
+        embeddings, skipped = embed_products(products, model, settings)
+        written = lake.overwrite(embeddings.select("*", stamp), ITEM_EMBEDDINGS)
+        stored = lake.read(ITEM_EMBEDDINGS, version=written).select("product_id", "embedding")
+        similar = similar_products(stored, k, settings.dl.similarity_block_size)
+        similar_version = lake.overwrite(similar.select("*", stamp), SIMILAR_BY_IMAGE)
+        precision = same_category_precision(lake.read(SIMILAR_BY_IMAGE, version=similar_version), products, k)
+        summary = {"products_embedded": stored.count(), f"similar_precision_at_{k}": precision}
+        mlflow.log_metrics(summary)
+        counts = _skipped(skipped)
+        report_skips(counts, "product images")
+    log.info("embedded %d products with %s/%s; same-category precision@%d %.4f", summary["products_embedded"], name,
+             version, k, precision)
+    return {**summary, "skipped": counts, "model": f"{name}/{version}",
+            "versions": {ITEM_EMBEDDINGS: written, SIMILAR_BY_IMAGE: similar_version}}

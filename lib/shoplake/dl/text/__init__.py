@@ -1,0 +1,1 @@
+"""Review sentiment: MiniLM weights, tokenisation in Spark, the encoder and its classifier."""

@@ -1,0 +1,126 @@
+"""The training loop: it learns, checkpoints each epoch, and a run killed after an epoch resumes to the same end."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from shoplake.dl import checkpoints
+from shoplake.dl.classifier import bar_failures, class_weights, warmup_then_decay
+from shoplake.dl.petastorm_bridge import TensorBatches
+from shoplake.dl.training import TrainSpec, predict, recalibrate_batchnorm, train
+
+CPU = torch.device("cpu")
+
+
+def _data(rows: int = 256) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    features = torch.randn(rows, 8, generator=generator)
+    return {"x": features, "label": (features[:, 0] + features[:, 1] > 0).long()}
+
+
+def _model() -> nn.Module:
+    torch.manual_seed(1)
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 2))
+
+
+def _loss(model: nn.Module, batch) -> tuple[torch.Tensor, int]:
+    return nn.functional.cross_entropy(model(batch["x"]), batch["label"]), len(batch["label"])
+
+
+def _run(folder, epochs: int = 3, on_epoch=None):
+    model = _model()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=4, gamma=0.5)
+    batches = TensorBatches(_data(), 32, shuffle=True, seed=3)
+    result = train(model, optimizer, _loss, batches, TrainSpec(epochs, folder), CPU, scheduler=scheduler,
+                   batches_per_epoch=len(batches), on_epoch=on_epoch)
+    return model, result
+
+
+class Killed(Exception):
+    """Stands in for the process dying right after an epoch's checkpoint."""
+
+
+def test_training_learns_and_leaves_one_checkpoint_per_run(tmp_path):
+    model, result = _run(tmp_path / "run")
+    losses = [record["train_loss"] for record in result.history]
+    assert [record["epoch"] for record in result.history] == [1, 2, 3]
+    assert losses[-1] < losses[0]
+    assert all(record["batches"] == 8 and record["samples_per_s"] > 0 for record in result.history)
+    assert checkpoints.load(tmp_path / "run")["epoch"] == 3
+    scored = predict(model, TensorBatches(_data(), 64), CPU, lambda m, b: m(b["x"]))
+    assert (scored["probs"].argmax(1) == scored["label"]).mean() > 0.8
+
+
+def test_a_killed_run_resumes_after_its_last_epoch_and_ends_like_an_uninterrupted_one(tmp_path):
+    reference, _ = _run(tmp_path / "reference")
+
+    def die_after_first(record):
+        if record["epoch"] == 1:
+            raise Killed
+
+    with pytest.raises(Killed):
+        _run(tmp_path / "killed", on_epoch=die_after_first)
+    seen = []
+    resumed, result = _run(tmp_path / "killed", on_epoch=lambda record: seen.append(record["epoch"]))
+    assert result.resumed_after_epoch == 1
+    assert result.epochs_trained == 2
+    assert seen == [1, 2, 3]  # the restored epoch's record is replayed (e.g. to MLflow), then the new ones
+    for (name, expected), actual in zip(reference.state_dict().items(), resumed.state_dict().values()):
+        assert torch.allclose(expected, actual), name
+
+
+def test_a_cleared_run_starts_over(tmp_path):
+    _run(tmp_path / "run", epochs=1)
+    checkpoints.clear(tmp_path / "run")
+    _, result = _run(tmp_path / "run", epochs=1)
+    assert result.resumed_after_epoch == 0 and result.epochs_trained == 1
+
+
+def test_an_empty_training_split_is_a_clear_error(tmp_path):
+    model = _model()
+    empty = TensorBatches({"x": torch.zeros(0, 8), "label": torch.zeros(0, dtype=torch.long)}, 8)
+    with pytest.raises(ValueError, match="saw no training rows"):
+        train(model, torch.optim.SGD(model.parameters(), 0.1), _loss, empty, TrainSpec(1, tmp_path), CPU)
+
+
+def test_run_folders_differ_when_what_is_trained_differs(settings):
+    one = checkpoints.run_folder(settings, "images", {"epochs": 2, "tables": {"silver.x": 1}})
+    assert one == checkpoints.run_folder(settings, "images", {"tables": {"silver.x": 1}, "epochs": 2})
+    assert one != checkpoints.run_folder(settings, "images", {"epochs": 2, "tables": {"silver.x": 2}})
+    assert one.parent.name == settings.dl.checkpoint_dir.rstrip("/").split("/")[-1]
+
+
+def test_learning_rate_warms_up_then_decays_to_zero():
+    factors = [warmup_then_decay(step, total=100) for step in range(101)]
+    assert factors[0] == pytest.approx(0.1) and max(factors) == pytest.approx(1.0)
+    assert factors.index(max(factors)) == 9
+    assert all(a >= b for a, b in zip(factors[9:], factors[10:]))
+    assert factors[100] == 0.0
+    assert warmup_then_decay(0, total=1) == 1.0  # a one-step run still trains
+
+
+def test_class_weights_are_inverse_frequencies():
+    weights = class_weights({0: 10, 1: 30, 2: 60}, 3)
+    assert torch.allclose(weights, torch.tensor([100 / 30, 100 / 90, 100 / 180]))
+    assert class_weights({0: 5}, 2)[1] == 1.0
+
+
+def test_bar_failures_name_each_missed_bar():
+    assert bar_failures({"test_accuracy": 0.95}, {"test_accuracy": 0.92}) == []
+    failures = bar_failures({"test_accuracy": 0.90, "test_auc": float("nan")}, {"test_accuracy": 0.92, "test_auc": 0.5})
+    assert len(failures) == 2 and "test_accuracy 0.9000 is below 0.92" in failures[0]
+    assert bar_failures({}, {"test_macro_f1": 0.7}) == ["test_macro_f1 nan is below 0.7"]
+
+
+def test_batchnorm_statistics_are_recomputed_exactly_over_the_data():
+    data = {"x": torch.randn(96, 8) * 3 + 5, "label": torch.zeros(96, dtype=torch.long)}
+    model = nn.Sequential(nn.BatchNorm1d(8), nn.Linear(8, 2))
+    model.train()(data["x"][:8])  # stale running statistics of one batch
+    assert recalibrate_batchnorm(model, TensorBatches(data, 32), CPU, lambda m, b: m(b["x"])) == 1
+    norm = model[0]
+    assert torch.allclose(norm.running_mean, data["x"].mean(0), atol=1e-5)
+    assert torch.allclose(norm.running_var, data["x"].view(3, 32, 8).var(1).mean(0), atol=1e-4)
+    assert norm.momentum == 0.1
+    assert recalibrate_batchnorm(nn.Linear(8, 2), TensorBatches(data, 32), CPU, lambda m, b: m(b["x"])) == 0
