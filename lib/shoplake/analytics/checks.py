@@ -1,0 +1,24 @@
+"""Input checks shared by the analyses: required columns and enough rows, as clear errors."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pyspark.sql import DataFrame
+
+from shoplake.analytics.errors import AnalyticsError
+
+
+def require_columns(df: DataFrame, columns: Iterable[str], what: str) -> DataFrame:
+    """``df`` unchanged, or :class:`AnalyticsError` naming the columns ``what`` needs and lacks."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise AnalyticsError(f"{what}: missing column(s) {', '.join(missing)} (has {', '.join(df.columns)})")
+    return df
+
+
+def require_rows(df: DataFrame, minimum: int, what: str) -> int:
+    """The row count of ``df``, or :class:`AnalyticsError` when it is below ``minimum``."""
+    rows = df.count()
+    if rows < minimum:
+        raise AnalyticsError(f"{what}: {rows} row(s), need at least {minimum}")
+    return rows
