@@ -3,11 +3,14 @@ that ``spark-submit.sh`` submits."""
 from __future__ import annotations
 
 import argparse
+import os
 import runpy
 import sys
 
+from shoplake.config import load_config
 from shoplake.datasets.cli import add_datasets_parser, add_generate_parser
 from shoplake.quality.cli import add_dq_parser
+from shoplake.ml.ui import mlflow_ui_command
 from shoplake.runner import job_path, list_jobs
 
 
@@ -43,6 +46,23 @@ def add_job_verb(subparsers, verb: str, job: str, help_text: str) -> None:
     parser.set_defaults(func=lambda _args, rest: run_job_file(job, rest))
 
 
+def _cmd_mlflow_ui(args: argparse.Namespace, _rest: list[str]) -> int:
+    settings = load_config(args.config or args.env, environ=os.environ)
+    command = mlflow_ui_command(settings, args.host, args.port)
+    print(f"MLflow UI for {settings.mlflow.tracking_uri}: http://{args.host}:{args.port}", flush=True)
+    os.execv(command[0], command)
+    return 1  # not reached: execv replaces this process
+
+
+def _add_mlflow_ui_parser(sub) -> None:
+    ui = sub.add_parser("mlflow-ui", help="serve the config's MLflow tracking store on 127.0.0.1")
+    ui.add_argument("--env", default="local", help="config environment (default: local)")
+    ui.add_argument("--config", help="path to a config YAML file (overrides --env)")
+    ui.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
+    ui.set_defaults(func=_cmd_mlflow_ui)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subcommand per verb."""
     parser = argparse.ArgumentParser(prog="shoplake", description=__doc__)
@@ -54,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_generate_parser(sub)
     add_datasets_parser(sub)
     add_dq_parser(sub)
+    _add_mlflow_ui_parser(sub)
     add_job_verb(sub, "erase", "erase_customer",
                  "erase a customer from every table: shoplake erase --customer ID | --email ADDRESS [--env ENV]")
     add_job_verb(sub, "report", "report", "write the HTML report: shoplake report [--env ENV] [--out PATH]")

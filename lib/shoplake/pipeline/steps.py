@@ -15,6 +15,7 @@ from shoplake.ml.publish import RECOMMENDATIONS, SIMILAR_ITEMS, publish_recommen
 from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
 from shoplake.pipeline.dag import Step
 from shoplake.privacy.pseudonyms import resolve_key
+from shoplake.quality import check_layer, require_passing
 from shoplake.session.doctor import environment_report
 
 log = get_logger(__name__)
@@ -45,8 +46,22 @@ def _ingest(load):
 
 
 def _gold(ctx) -> dict:
-    return {table.split(".")[1]: version for table, version in build_gold(open_lake(ctx.spark, ctx.settings),
-                                                                           ctx.settings).items()}
+    lake = open_lake(ctx.spark, ctx.settings)
+    require_passing(lake, ctx.settings, GOLD_SOURCES)
+    return {table.split(".")[1]: version for table, version in build_gold(lake, ctx.settings).items()}
+
+
+def _quality(*layers: str):
+    def run(ctx) -> dict:
+        lake = open_lake(ctx.spark, ctx.settings)
+        figures = {"mlflow_run_ids": []}
+        for layer in layers:
+            summary = check_layer(lake, ctx.settings, layer)
+            figures |= {f"{layer}_tables": summary["tables"], f"{layer}_checks": summary["checks"],
+                        f"{layer}_failed": sorted(summary["failed"]) or "none", f"{layer}_warnings": summary["warnings"]}
+            figures["mlflow_run_ids"] += [summary["run_id"]] if summary["run_id"] else []
+        return figures
+    return run
 
 
 EVENTS_TABLES = ("bronze.clickstream", "bronze.quarantine", "silver.events", "silver.sessions")
@@ -57,6 +72,7 @@ def _recommend(ctx) -> dict:
     """Train and tune ALS; when it beats popularity (and so is registered), publish its recommendations."""
     lake, als = open_lake(ctx.spark, ctx.settings), ctx.settings.als
     config = RecommenderConfig.from_settings(als)
+    require_passing(lake, ctx.settings, [INTERACTIONS])
     trained = train_on_lake(lake, ctx.settings, config)
     metric = config.metric
     figures = {metric: round(trained.metrics[f"als_{metric}"], 4),
@@ -78,8 +94,11 @@ PIPELINE_STEPS = (
          writes=ORDERS_TABLES),
     Step("ingest_catalog", _ingest(ingest_catalog), "new product and review files to bronze and silver",
          writes=CATALOG_TABLES),
+    Step("quality_silver", _quality("bronze", "silver"), "data-quality suites of changed bronze and silver tables",
+         reads=EVENTS_TABLES + ORDERS_TABLES + CATALOG_TABLES),
     Step("build_gold", _gold, "gold sales, interactions, user features, funnel", reads=GOLD_SOURCES,
          writes=GOLD_TABLES),
+    Step("quality_gold", _quality("gold"), "data-quality suites of changed gold tables", reads=GOLD_TABLES),
     Step("recommend", _recommend, "ALS tuned and evaluated against popularity; recommendations when it wins",
          reads=(INTERACTIONS,), writes=(RECOMMENDATIONS, SIMILAR_ITEMS)),
 )
