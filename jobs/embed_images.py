@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import sys
 
+from shoplake.dl.options import add_model_arguments
 from shoplake.dl.runs import run_embed_images
 from shoplake.runner import JobContext, run_job
 
 
 def add_arguments(parser):
-    parser.add_argument("--registered-model", help="MLflow registered model name (default: dl.image_registered_model)")
-    parser.add_argument("--model-version", help="registered version to use (default: the latest)")
+    add_model_arguments(parser, "image_registered_model")
 
 
 def main(ctx: JobContext) -> None:

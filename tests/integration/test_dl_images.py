@@ -1,6 +1,13 @@
 """train_image_model and embed_images end to end: Fashion-MNIST in a lake → petastorm → ResNet → MLflow → embeddings."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -17,6 +24,7 @@ from shoplake.dl.vision.images import decode_image
 from shoplake.dl.vision.resnet import ARCHITECTURES
 from shoplake.lake import open_lake
 from tests.integration.dl_support import artifacts, isolated_settings, leftovers
+from tests.support.processes import ROOT
 
 pytestmark = pytest.mark.slow
 TRAIN, TEST = 700, 200
@@ -141,3 +149,31 @@ def test_same_category_precision_is_reported_and_beats_chance(embedded):
         [MlflowClient(cfg.mlflow.tracking_uri).get_experiment_by_name(f"{cfg.mlflow.experiment_prefix}-images").experiment_id],
         "attributes.run_name = 'embed_images'")
     assert runs[0].data.metrics[f"similar_precision_at_{cfg.dl.similar_k}"] == pytest.approx(precision)
+
+
+def test_a_training_job_killed_after_an_epoch_resumes_from_its_checkpoint(spark, settings, tmp_path):
+    root = tmp_path / "killed"
+    cfg = isolated_settings(settings, root, image_epochs=3, image_train_rows=0, image_test_rows=0)
+    lake = open_lake(spark, cfg)
+    lake.overwrite(spark.createDataFrame(small_fashion_mnist(cfg.paths.cache), FASHION_MNIST_SCHEMA), FASHION_MNIST)
+    env = dict(os.environ, SHOPLAKE__LAKE__ROOT=cfg.lake.root, SHOPLAKE__MLFLOW__TRACKING_URI=cfg.mlflow.tracking_uri,
+               SHOPLAKE__MLFLOW__ARTIFACT_ROOT=cfg.mlflow.artifact_root,
+               SHOPLAKE__DL__PETASTORM_CACHE_DIR=cfg.dl.petastorm_cache_dir,
+               SHOPLAKE__DL__CHECKPOINT_DIR=cfg.dl.checkpoint_dir)
+    job = subprocess.Popen([sys.executable, "-m", "shoplake.cli", "run", "train_image_model", "--env", "test",
+                            "--epochs", "3", "--train-rows", "0", "--test-rows", "0"], env=env, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while not list(Path(cfg.dl.checkpoint_dir).glob("images-*/last.pt")) and job.poll() is None:
+            assert time.monotonic() < deadline, "no checkpoint was written"
+            time.sleep(0.5)
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+    assert job.returncode == -signal.SIGKILL, "the job ended before it could be killed"
+    summary = run_train_image_model(spark, cfg)
+    assert summary["resumed_after_epoch"] >= 1
+    history = MlflowClient(cfg.mlflow.tracking_uri).get_metric_history(summary["run_id"], "train_loss")
+    assert [m.step for m in history] == [1, 2, 3]
+    assert leftovers(cfg.dl.checkpoint_dir) == []

@@ -16,3 +16,9 @@ def with_dl_options(settings: Settings, **values) -> Settings:
     if errors:
         raise ConfigError("invalid option: " + "; ".join(errors))
     return replace(settings, dl=dl)
+
+
+def add_model_arguments(parser, default_key: str) -> None:
+    """``--registered-model`` and ``--model-version`` of a job that scores with a registered model."""
+    parser.add_argument("--registered-model", help=f"MLflow registered model name (default: dl.{default_key})")
+    parser.add_argument("--model-version", help="registered version to use (default: the latest)")

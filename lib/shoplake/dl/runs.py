@@ -5,6 +5,10 @@ returns a small summary dict. ``READS``/``WRITES`` name the tables of each step.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 import mlflow
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -53,13 +57,40 @@ def run_train_image_model(spark: SparkSession, settings: Settings, *, reload: bo
                                       {FASHION_MNIST: version}, fresh=fresh))
 
 
-def _read_pinned(lake: Lake, name: str) -> tuple[DataFrame, int]:
-    version = lake.version(name)
-    return lake.read(name, version=version), version
+@dataclass
+class _Scoring:
+    """What a scoring step works with: the model, its ``name/version`` label, the lake and the input rows."""
+
+    model: object
+    label: str
+    lake: Lake
+    rows: DataFrame
+
+    @property
+    def stamp(self):
+        return F.lit(self.label).alias("model")
 
 
-def _skipped(skipped: DataFrame) -> dict[str, int]:
-    return {row[SKIP_REASON]: int(row["count"]) for row in skipped.groupBy(SKIP_REASON).count().collect()}
+@contextmanager
+def _scoring_run(spark: SparkSession, settings: Settings, family: str, run_name: str, name: str, version: str | None,
+                 table: str, params: dict) -> Iterator[_Scoring]:
+    """The registered model and the input table (pinned to its latest version) inside an MLflow run recording both."""
+    model, version = load_registered_model(settings, name, version)
+    lake = open_lake(spark, settings)
+    table_version = lake.version(table)
+    scoring = _Scoring(model, f"{name}/{version}", lake, lake.read(table, version=table_version))
+    with tracking.start_run(settings, family, run_name=run_name):
+        tracking.log_table_versions({table: table_version})
+        mlflow.log_params({"model": scoring.label, **params})
+        yield scoring
+
+
+def _finish(scoring: _Scoring, summary: dict, skipped: DataFrame, what: str, versions: dict) -> dict:
+    """Log the step's figures and the skipped rows (by reason) to the open run; the step's summary."""
+    mlflow.log_metrics(summary)
+    counts = {row[SKIP_REASON]: int(row["count"]) for row in skipped.groupBy(SKIP_REASON).count().collect()}
+    report_skips(counts, what)
+    return {**summary, "skipped": counts, "model": scoring.label, "versions": versions}
 
 
 def run_score_reviews(spark: SparkSession, settings: Settings, registered_model: str | None = None,
@@ -68,27 +99,19 @@ def run_score_reviews(spark: SparkSession, settings: Settings, registered_model:
     from shoplake.dl.text.sentiment import product_sentiment, score_reviews
 
     name = registered_model or settings.dl.text_registered_model
-    model, version = load_registered_model(settings, name, version)
-    lake = open_lake(spark, settings)
-    reviews, reviews_version = _read_pinned(lake, REVIEWS)
-    stamp = F.lit(f"{name}/{version}").alias("model")
-    with tracking.start_run(settings, "sentiment", run_name="score_reviews"):
-        tracking.log_table_versions({REVIEWS: reviews_version})
-        mlflow.log_params({"model": f"{name}/{version}", "batch_size": settings.dl.inference_batch_size})
-        scored, skipped = score_reviews(reviews, model, settings)
-        written = lake.overwrite(scored.select("*", stamp), REVIEW_SENTIMENT)
-        sentiment = lake.read(REVIEW_SENTIMENT, version=written)
-        products = lake.overwrite(product_sentiment(sentiment).select("*", stamp), PRODUCT_SENTIMENT)
+    with _scoring_run(spark, settings, "sentiment", "score_reviews", name, version, REVIEWS,
+                      {"batch_size": settings.dl.inference_batch_size}) as run:
+        scored, skipped = score_reviews(run.rows, run.model, settings)
+        written = run.lake.overwrite(scored.select("*", run.stamp), REVIEW_SENTIMENT)
+        sentiment = run.lake.read(REVIEW_SENTIMENT, version=written)
+        products = run.lake.overwrite(product_sentiment(sentiment).select("*", run.stamp), PRODUCT_SENTIMENT)
         totals = sentiment.agg(F.count("*").alias("reviews"), F.countDistinct("product_id").alias("products"),
                                F.avg((F.col("sentiment") == "negative").cast("double")).alias("share_negative")).first()
         summary = {"reviews_scored": int(totals["reviews"]), "products": int(totals["products"]),
                    "share_negative": float(totals["share_negative"] or 0.0)}
-        mlflow.log_metrics(summary)
-        counts = _skipped(skipped)
-        report_skips(counts, "reviews to score")
-    log.info("scored %d reviews of %d products with %s/%s", summary["reviews_scored"], summary["products"], name, version)
-    return {**summary, "skipped": counts, "model": f"{name}/{version}",
-            "versions": {REVIEW_SENTIMENT: written, PRODUCT_SENTIMENT: products}}
+        result = _finish(run, summary, skipped, "reviews to score", {REVIEW_SENTIMENT: written, PRODUCT_SENTIMENT: products})
+    log.info("scored %d reviews of %d products with %s", summary["reviews_scored"], summary["products"], result["model"])
+    return result
 
 
 def run_embed_images(spark: SparkSession, settings: Settings, registered_model: str | None = None,
@@ -97,25 +120,16 @@ def run_embed_images(spark: SparkSession, settings: Settings, registered_model: 
     from shoplake.dl.vision.embeddings import embed_products, same_category_precision, similar_products
 
     name = registered_model or settings.dl.image_registered_model
-    model, version = load_registered_model(settings, name, version)
-    lake = open_lake(spark, settings)
-    products, products_version = _read_pinned(lake, PRODUCTS)
-    stamp = F.lit(f"{name}/{version}").alias("model")
     k = settings.dl.similar_k
-    with tracking.start_run(settings, "images", run_name="embed_images"):
-        tracking.log_table_versions({PRODUCTS: products_version})
-        mlflow.log_params({"model": f"{name}/{version}", "k": k})
-        embeddings, skipped = embed_products(products, model, settings)
-        written = lake.overwrite(embeddings.select("*", stamp), ITEM_EMBEDDINGS)
-        stored = lake.read(ITEM_EMBEDDINGS, version=written).select("product_id", "embedding")
+    with _scoring_run(spark, settings, "images", "embed_images", name, version, PRODUCTS, {"k": k}) as run:
+        embeddings, skipped = embed_products(run.rows, run.model, settings)
+        written = run.lake.overwrite(embeddings.select("*", run.stamp), ITEM_EMBEDDINGS)
+        stored = run.lake.read(ITEM_EMBEDDINGS, version=written).select("product_id", "embedding")
         similar = similar_products(stored, k, settings.dl.similarity_block_size)
-        similar_version = lake.overwrite(similar.select("*", stamp), SIMILAR_BY_IMAGE)
-        precision = same_category_precision(lake.read(SIMILAR_BY_IMAGE, version=similar_version), products, k)
+        similar_version = run.lake.overwrite(similar.select("*", run.stamp), SIMILAR_BY_IMAGE)
+        precision = same_category_precision(run.lake.read(SIMILAR_BY_IMAGE, version=similar_version), run.rows, k)
         summary = {"products_embedded": stored.count(), f"similar_precision_at_{k}": precision}
-        mlflow.log_metrics(summary)
-        counts = _skipped(skipped)
-        report_skips(counts, "product images")
-    log.info("embedded %d products with %s/%s; same-category precision@%d %.4f", summary["products_embedded"], name,
-             version, k, precision)
-    return {**summary, "skipped": counts, "model": f"{name}/{version}",
-            "versions": {ITEM_EMBEDDINGS: written, SIMILAR_BY_IMAGE: similar_version}}
+        result = _finish(run, summary, skipped, "product images", {ITEM_EMBEDDINGS: written, SIMILAR_BY_IMAGE: similar_version})
+    log.info("embedded %d products with %s; same-category precision@%d %.4f", summary["products_embedded"],
+             result["model"], k, precision)
+    return result

@@ -21,9 +21,7 @@ from shoplake.dl.text.data import NEGATIVE, POSITIVE, SENTIMENTS, with_review_te
 from shoplake.dl.text.model import SentimentModel, from_spec, pretrained_sentiment_model
 from shoplake.dl.text.tokenizer import tokenized
 from shoplake.dl.text.weights import minilm_folder
-from shoplake.log import get_logger
 
-log = get_logger(__name__)
 FAMILY = "sentiment"
 TOKENS = ("input_ids", "attention_mask")
 SCORES = StructType([
