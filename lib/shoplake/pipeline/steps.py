@@ -4,18 +4,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from shoplake.analytics.parts import PARTS as ANALYTICS_PARTS, run_analytics
+from shoplake.analytics.truth import GroundTruth
 from shoplake.datasets.generator import default_truth_dir, generate, make_config
+from shoplake.dl.runs import READS as DL_READS, WRITES as DL_WRITES
+from shoplake.dl.runs import run_embed_images, run_score_reviews, run_train_image_model, run_train_sentiment
 from shoplake.ingest.load_catalog import ingest_catalog
 from shoplake.ingest.load_clickstream import ingest_clickstream
 from shoplake.ingest.load_gold import GOLD_TABLES, SOURCES as GOLD_SOURCES, build_gold
 from shoplake.ingest.load_orders import ingest_orders
 from shoplake.lake import open_lake
 from shoplake.log import get_logger
+from shoplake.ml.forecast.load import FORECASTS, SALES as FORECAST_SALES, forecast_demand
 from shoplake.ml.publish import RECOMMENDATIONS, SIMILAR_ITEMS, publish_recommendations
 from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
 from shoplake.pipeline.dag import Step
+from shoplake.privacy.pii_scan import check_no_pii
 from shoplake.privacy.pseudonyms import resolve_key
 from shoplake.quality import check_layer, require_passing
+from shoplake.report.build import log_report, write_report
 from shoplake.session.doctor import environment_report
 
 log = get_logger(__name__)
@@ -66,6 +73,8 @@ def _quality(*layers: str):
 
 EVENTS_TABLES = ("bronze.clickstream", "bronze.quarantine", "silver.events", "silver.sessions")
 ORDERS_TABLES = ("bronze.orders", "bronze.quarantine", "silver.orders", "silver.order_lines", "silver.customers")
+ANALYTICS_TABLES = ("gold.funnel", "gold.funnel_steps", "gold.cohort_retention", "gold.rfm_segments",
+                    "gold.segment_summary", "gold.bundles", "gold.anomalies", "gold.churn_scores")
 CATALOG_TABLES = ("bronze.products", "bronze.reviews", "bronze.quarantine", "silver.products", "silver.reviews")
 
 def _recommend(ctx) -> dict:
@@ -85,6 +94,44 @@ def _recommend(ctx) -> dict:
     return figures | {"model_version": trained.model_version}
 
 
+def _forecast(ctx) -> dict:
+    lake = open_lake(ctx.spark, ctx.settings)
+    require_passing(lake, ctx.settings, [FORECAST_SALES])
+    return _with_run_ids(forecast_demand(lake, ctx.settings))
+
+
+def _analytics(ctx) -> dict:
+    settings = ctx.settings
+    truth_dir = default_truth_dir(settings.paths.inputs)
+    truth = GroundTruth(truth_dir, resolve_key(settings, os.environ)) if GroundTruth.present(truth_dir) else None
+    results = run_analytics(open_lake(ctx.spark, settings), settings, tuple(ANALYTICS_PARTS), truth)
+    return _with_run_ids({part: "done" for part in results}, *results.values())
+
+
+def _deep_learning(run, gated: tuple[str, ...] = ()):
+    def step(ctx) -> dict:
+        if gated:
+            require_passing(open_lake(ctx.spark, ctx.settings), ctx.settings, gated)
+        return _with_run_ids(run(ctx.spark, ctx.settings))
+    return step
+
+
+def _privacy_check(ctx) -> dict:
+    return check_no_pii(open_lake(ctx.spark, ctx.settings), ctx.settings)
+
+
+def _report(ctx) -> dict:
+    report = write_report(open_lake(ctx.spark, ctx.settings), ctx.settings)
+    return {"report": report.path, "mlflow_run_ids": [log_report(ctx.settings, report)]}
+
+
+def _with_run_ids(summary: dict, *parts: dict) -> dict:
+    """A step's figures: scalar entries of ``summary``, and the MLflow run ids of it and ``parts``."""
+    figures = {k: v for k, v in summary.items() if isinstance(v, (str, int, float)) and k != "run_id"}
+    run_ids = [part["run_id"] for part in (summary, *parts) if isinstance(part, dict) and part.get("run_id")]
+    return figures | {"mlflow_run_ids": run_ids}
+
+
 PIPELINE_STEPS = (
     Step("environment", _check_environment, "Spark, Java, Delta backend and executors"),
     Step("demo_data", _demo_data, "synthetic shop inputs, unless inputs are already there"),
@@ -101,4 +148,17 @@ PIPELINE_STEPS = (
     Step("quality_gold", _quality("gold"), "data-quality suites of changed gold tables", reads=GOLD_TABLES),
     Step("recommend", _recommend, "ALS tuned and evaluated against popularity; recommendations when it wins",
          reads=(INTERACTIONS,), writes=(RECOMMENDATIONS, SIMILAR_ITEMS)),
+    Step("forecast", _forecast, "GBT demand forecast, backtested against seasonal-naive", reads=(FORECAST_SALES,),
+         writes=(FORECASTS,)),
+    Step("analytics", _analytics, "funnel, cohorts, RFM segments, bundles, anomalies, churn",
+         reads=GOLD_SOURCES + ("silver.orders", "gold.user_features"), writes=ANALYTICS_TABLES),
+    *(Step(name, _deep_learning(run, gated), description, reads=DL_READS[name], writes=DL_WRITES[name])
+      for name, run, gated, description in (
+          ("train_sentiment", run_train_sentiment, (), "MiniLM review sentiment fine-tuned on real clothing reviews"),
+          ("score_reviews", run_score_reviews, ("silver.reviews",), "sentiment of every review, per product"),
+          ("train_image_model", run_train_image_model, (), "ResNet on Fashion-MNIST product photos"),
+          ("embed_images", run_embed_images, ("silver.products",), "image embeddings and visually similar items"))),
+    Step("privacy_check", _privacy_check, "no emails, phones or names outside bronze",
+         reads=EVENTS_TABLES + ORDERS_TABLES + CATALOG_TABLES + GOLD_TABLES + ANALYTICS_TABLES),
+    Step("report", _report, "the HTML report with every plot, logged to MLflow"),
 )
