@@ -3,6 +3,8 @@
 A residual is ``(actual - forecast) / scale``, the error in units of the series' level at the
 origin; the interval of a forecast at step ``h`` is ``forecast + scale * q`` for the lower and
 upper ``(1 - level) / 2`` quantiles of the backtest residuals at step ``h``, never below zero.
+The forecast is a mean, the interval is central: for an item that rarely sells the interval can
+be ``[0, 0]`` below a small positive forecast, which is right for a mostly-zero demand.
 """
 from __future__ import annotations
 
