@@ -12,6 +12,7 @@ from shoplake.pipeline.summary import summary_lines
 from shoplake.runner import JobContext, run_job
 
 log = get_logger("jobs.pipeline")
+DEMO_DAYS = 120
 STEP_NAMES = ", ".join(s.name for s in PIPELINE_STEPS)
 
 
@@ -22,7 +23,8 @@ def add_arguments(parser):
     parser.add_argument("--force", action="store_true", help="run every chosen step even when it is up to date")
     parser.add_argument("--preset", default="small", help="demo data size when the inputs folder is empty (small|medium|large)")
     parser.add_argument("--users", type=int, help="demo data users (overrides the preset)")
-    parser.add_argument("--days", type=int, help="demo data days (overrides the preset)")
+    parser.add_argument("--days", type=int, default=DEMO_DAYS,
+                        help=f"demo data days (default: {DEMO_DAYS}, enough history for the forecast backtest and churn)")
     parser.add_argument("--seed", type=int, default=42, help="demo data seed")
 
 

@@ -21,7 +21,7 @@ from tests.support.processes import spark_submit
 from tests.support.standalone import free_port
 
 pytestmark = pytest.mark.slow
-ARGS = ("--env", "test", "pipeline", "--users", "150", "--days", "7")
+ARGS = ("--env", "test", "pipeline", "--users", "800", "--days", "70")
 TABLES = ["bronze.clickstream", "silver.events", "silver.sessions", "silver.orders", "silver.order_lines",
           "silver.products", "gold.daily_item_sales", "gold.user_item_interactions", "gold.user_features",
           "gold.funnel_daily"]
