@@ -1,4 +1,8 @@
-"""Run the data-quality suites (Great Expectations on Spark) on lake tables; results to ops.dq_results, Data Docs to MLflow."""
+"""Run the data-quality suites (Great Expectations on Spark): results to ops.dq_results, Data Docs to MLflow.
+
+Every table with a suite that exists by default (or ``--table``/``--layer``); prints the report of
+the run, failures first. ``--fail-on-critical`` exits non-zero when a table failed a critical check.
+"""
 from __future__ import annotations
 
 import sys

@@ -25,5 +25,6 @@ def test_bad_quality_settings_are_refused_with_the_key_named(key, value, message
 
 
 def test_a_table_check_severity_override_is_accepted_from_the_environment():
-    settings = load_config("test", environ={**os.environ, "SHOPLAKE__QUALITY__SEVERITY": "{silver.events:freshness: critical}"})
+    environ = {**os.environ, "SHOPLAKE__QUALITY__SEVERITY": "{silver.events:freshness: critical}"}
+    settings = load_config("test", environ=environ)
     assert settings.quality.severity == {"silver.events:freshness": "critical"}

@@ -25,7 +25,8 @@ def test_json_holds_timestamps_as_text_numpy_as_numbers_and_no_infinities():
 
 def test_observed_is_the_observed_value_or_the_unexpected_counts_of_a_row_level_check():
     assert observed_of({"observed_value": 41}) == 41
-    row_level = {"element_count": 10, "unexpected_count": 2, "unexpected_percent": 20.0, "partial_unexpected_list": ["x"]}
+    row_level = {"element_count": 10, "unexpected_count": 2, "unexpected_percent": 20.0,
+                 "partial_unexpected_list": ["x"]}
     assert observed_of(row_level) == {"element_count": 10, "unexpected_count": 2, "unexpected_percent": 20.0}
     assert observed_of({}) is None
 

@@ -69,7 +69,8 @@ def test_time_checks_are_relative_to_now_and_the_configured_delays():
 
 
 def test_referential_check_anti_joins_the_reference_view_on_the_column():
-    query = checks_by_name(TABLE_SPECS["silver.events"], context())["product_id_known"].expectation.unexpected_rows_query
+    check = checks_by_name(TABLE_SPECS["silver.events"], context())["product_id_known"]
+    query = check.expectation.unexpected_rows_query
     assert "LEFT ANTI JOIN " + VIEW in query and "b.`product_id` = r.`product_id`" in query
     assert "{batch}" in query and "IS NOT NULL" in query
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from shoplake.config import ConfigError, load_config
 
@@ -19,6 +20,8 @@ def add_dq_parser(subparsers) -> None:
 
 
 def _cmd_report(args: argparse.Namespace, _rest: list[str]) -> int:
+    from pyspark.sql import SparkSession
+
     from shoplake.lake import open_lake
     from shoplake.quality.report import report
     from shoplake.session import build_session
@@ -26,11 +29,13 @@ def _cmd_report(args: argparse.Namespace, _rest: list[str]) -> int:
     try:
         settings = load_config(args.config or args.env, environ=os.environ)
     except ConfigError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
+    started_here = SparkSession.getActiveSession() is None
     spark = build_session(settings)
     try:
         print(report(open_lake(spark, settings), args.tables))
     finally:
-        spark.stop()
+        if started_here:
+            spark.stop()
     return 0

@@ -57,7 +57,8 @@ class ExpectationsRun:
         suite = self.context.suites.add(gx.ExpectationSuite(name=table))
         for check in checks:
             suite.add_expectation(check.expectation)
-        definition = self.context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=table, data=batch, suite=suite))
         validation = definition.run(batch_parameters={"dataframe": df}, result_format=self.result_format,
                                     run_id=self.run_id)
         by_name = {r.expectation_config.meta["check"]: r for r in validation.results}

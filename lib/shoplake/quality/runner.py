@@ -175,15 +175,17 @@ def _check_table(lake: Lake, settings: Settings, gx_run: ExpectationsRun, run_id
     seconds = time.monotonic() - started
     results = []
     for o in outcomes:
-        details = details_of(o.kwargs, o.result, o.error, baseline[o.check.name].run_id if o.check.name in baseline
+        missing = o.check.column is not None and o.check.column not in df.columns
+        error = f"the table has no column {o.check.column!r}" if missing else o.error
+        details = details_of(o.kwargs, o.result, error, baseline[o.check.name].run_id if o.check.name in baseline
                              else None)
         if o.check.kind == "referential":
             details["reference"] = ref_labels[o.check.column]
         results.append(CheckResult(
             run_id=run_id, checked_at=now, table=table, table_version=version, check=o.check.name,
             kind=o.check.kind, expectation=o.check.expectation.expectation_type, column=o.check.column,
-            severity=o.check.severity, success=o.success, observed_value=to_json(observed_of(o.result)),
-            details=to_json(details), table_seconds=round(seconds, 3),
+            severity=o.check.severity, success=o.success and not missing,
+            observed_value=to_json(observed_of(o.result)), details=to_json(details), table_seconds=round(seconds, 3),
         ))
     return TableOutcome(table, version, results, seconds)
 

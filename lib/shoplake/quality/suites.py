@@ -74,7 +74,8 @@ def build_checks(spec: TableSpec, ctx: SuiteContext) -> list[Check]:
         checks.append(Check(name, kind, column, severity, expectation))
 
     if spec.columns is not None:
-        add("columns", "schema", None, gxe.ExpectTableColumnsToMatchSet(column_set=list(spec.columns), exact_match=True))
+        add("columns", "schema", None,
+            gxe.ExpectTableColumnsToMatchSet(column_set=list(spec.columns), exact_match=True))
         for column, ddl in spec.columns.items():
             add(f"{column}_type", "schema", column,
                 gxe.ExpectColumnValuesToBeOfType(column=column, type_=SPARK_TYPE_CLASSES[ddl.split("<", 1)[0]]))
@@ -85,7 +86,8 @@ def build_checks(spec: TableSpec, ctx: SuiteContext) -> list[Check]:
                   else gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key)))
         add("_".join(key) + "_unique", "key", key[0] if len(key) == 1 else None, unique)
     for column, values in spec.allowed.items():
-        add(f"{column}_allowed", "allowed", column, gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values)))
+        add(f"{column}_allowed", "allowed", column,
+            gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values)))
     for column, bounds in spec.ranges.items():
         add(f"{column}_range", "range", column, gxe.ExpectColumnValuesToBeBetween(
             column=column, min_value=bounds.min, max_value=bounds.max, strict_min=bounds.strict_min))
