@@ -22,6 +22,8 @@ from tests.support.standalone import free_port
 
 pytestmark = pytest.mark.slow
 ARGS = ("--env", "test", "pipeline", "--users", "800", "--days", "70")
+CLUSTER_STEPS = [arg for step in ("environment", "demo_data", "ingest_clickstream", "ingest_orders", "ingest_catalog",
+                                  "quality_silver", "build_gold") for arg in ("--only", step)]
 TABLES = ["bronze.clickstream", "silver.events", "silver.sessions", "silver.orders", "silver.order_lines",
           "silver.products", "gold.daily_item_sales", "gold.user_item_interactions", "gold.user_features",
           "gold.funnel_daily"]
@@ -119,8 +121,9 @@ def business_rows(lake, table: str) -> list:
 
 @pytest.mark.cluster
 def test_pipeline_on_a_standalone_cluster_survives_a_lost_worker(spark, settings, pipeline_run, tmp_path):
-    """The same pipeline through spark-submit.sh on a master and two workers; one worker is killed with
-    ``kill -9`` while clickstream ingest runs. The run still finishes, with the local run's tables."""
+    """The pipeline's data steps (demo data, ingest, quality, gold) through spark-submit.sh on a master and
+    two workers; one worker is killed with ``kill -9`` while clickstream ingest runs. The run still
+    finishes, with exactly the local run's tables."""
     from tests.support.processes import ROOT
     from tests.support.standalone import standalone_cluster
 
@@ -131,7 +134,7 @@ def test_pipeline_on_a_standalone_cluster_survives_a_lost_worker(spark, settings
     log_path = tmp_path / "pipeline.log"
     with standalone_cluster(tmp_path, workers=2, cores=1) as cluster, open(log_path, "w") as log_file:
         job = subprocess.Popen([str(ROOT / "spark-submit.sh"), "--env", "test", "--master", cluster.master_url,
-                                *ARGS[2:]], cwd=tmp_path, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+                                *ARGS[2:], *CLUSTER_STEPS], cwd=tmp_path, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 900
         while "ingest_clickstream: started" not in log_path.read_text():
             assert job.poll() is None and time.monotonic() < deadline, log_path.read_text()[-4000:]

@@ -69,6 +69,8 @@ def test_choice_model_samples_the_softmax_of_taste_and_popularity(content):
         expected /= expected.sum()
         observed = np.bincount(picks[user == u], minlength=config.products) / 40_000
         assert np.abs(observed - expected).max() < 0.01
+    # a small block can have a day without sessions: nothing to pick, no error
+    assert choice.sample(np.empty(0, dtype=np.int64), np.random.default_rng(3)).shape == (0,)
 
 
 def test_plan_draws_each_kind_at_its_rate():

@@ -40,6 +40,8 @@ class ChoiceModel:
 
     def sample(self, user: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One product per entry of ``user`` (positions in the block)."""
+        if len(user) == 0:  # a small block can have a day without sessions
+            return np.empty(0, dtype=np.int64)
         draws = rng.random(len(user), dtype=np.float32)
         picked = np.empty(len(user), dtype=np.int64)
         order = np.argsort(user, kind="stable")
