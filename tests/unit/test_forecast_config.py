@@ -19,7 +19,7 @@ def test_lags_from_the_environment_become_integers():
 
 @pytest.mark.parametrize("key, value, message", [
     ("forecast.horizon", 0, "forecast.horizon: must be >= 1"),
-    ("forecast.lags", ["1", "x"], r"forecast.lags: must be a non-empty list of integers >= 1"),
+    ("forecast.lags", [0, 7], r"forecast.lags: must be a non-empty list of integers >= 1"),
     ("forecast.windows", [1], r"forecast.windows: must be a non-empty list of integers >= 2"),
     ("forecast.interval_level", 1.0, r"forecast.interval_level: must be in \(0, 1\)"),
     ("forecast.holidays", ["12-32"], "forecast.holidays: '12-32' is not MM-DD or YYYY-MM-DD"),
