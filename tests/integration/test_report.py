@@ -22,7 +22,7 @@ from shoplake.lake import open_lake
 from shoplake.ml import tracking
 from shoplake.quality.results import CheckResult
 from shoplake.quality.store import append_results
-from shoplake.report.build import FAMILY
+from shoplake.report.build import FAMILY, build_sections
 from shoplake.report.sections import SECTIONS
 from tests.support.browser import find_chromium, load_page, serve_directory
 from tests.support.jobs import run_job_main
@@ -64,7 +64,7 @@ def write_stand_ins(lake):
     level = sales.where(F.col("date") > F.lit(last - timedelta(days=28))).groupBy("product_id").agg(
         (F.sum("units") / 28).alias("level"))
     ahead = level.crossJoin(lake.spark.range(1, 15).select(F.col("id").cast("int").alias("horizon")))
-    lake.overwrite(ahead.select(F.col("product_id").alias("series_id"), F.date_add(F.lit(last), F.col("horizon")).alias("date"),
+    lake.overwrite(ahead.select("product_id", F.date_add(F.lit(last), F.col("horizon")).alias("date"),
                                 "horizon", F.col("level").alias("forecast"), (F.col("level") * 0.5).alias("lower"),
                                 (F.col("level") * 1.5).alias("upper")), "gold.forecasts")
     interactions = lake.read("gold.user_item_interactions")
@@ -169,3 +169,14 @@ def test_sections_without_their_table_say_which_job_builds_it(spark, demo_shop, 
     assert {k for k, v in states.items() if v == "unavailable"} == {k for k, _, _ in SECTIONS} - {"funnel"}
     assert "not built yet: gold.cohort_retention is missing; run `shoplake run analytics --only cohorts`" in html
     assert "not built yet: gold.forecasts is missing; run `shoplake run train_forecast`" in html
+
+
+def test_a_table_without_the_columns_a_section_reads_is_named(spark, settings, tmp_path):
+    own = replace(settings, lake=replace(settings.lake, root=str(tmp_path / "lake")))
+    lake = open_lake(spark, own)
+    lake.overwrite(spark.createDataFrame([(["p1"], "p2", 0.1)], "antecedent array<string>, consequent string, "
+                                                                  "support double"), "gold.bundles")
+    sections, versions = build_sections(lake, own)
+    bundles = next(s for s in sections if s.key == "bundles")
+    assert bundles.content is None and "gold.bundles lacks the column(s) confidence, lift" in bundles.unavailable
+    assert versions == {"gold.bundles": 0} and all(s.content is None for s in sections)

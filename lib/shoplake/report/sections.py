@@ -104,9 +104,9 @@ def bundles(inputs: Inputs, settings: Settings) -> Content:
 
 def forecasts(inputs: Inputs, settings: Settings) -> Content:
     """Units sold and forecast for the top-selling items (gold.forecasts, gold.daily_item_sales)."""
-    ahead = inputs.require("gold.forecasts", ["series_id", "date", "forecast"], "train_forecast")
+    ahead = inputs.require("gold.forecasts", ["product_id", "date", "forecast"], "train_forecast")
     sales = inputs.require("gold.daily_item_sales", ["product_id", "date", "units", "revenue"], "build_gold")
-    forecast_items = ahead.select(F.col("series_id").alias("product_id")).distinct()
+    forecast_items = ahead.select("product_id").distinct()
     per_item = sales.join(forecast_items, "product_id", "left_semi").groupBy("product_id").agg(
         F.sum("revenue").alias("revenue"), F.max("date").alias("last"))
     top = rows(per_item.orderBy(F.desc("revenue"), "product_id").limit(settings.report.top_items),
@@ -116,13 +116,13 @@ def forecasts(inputs: Inputs, settings: Settings) -> Content:
                                                                                         settings.report.history_days)))
     actual = history.groupBy("product_id", "date").agg(F.sum("units").alias("units")).orderBy("date").collect()
     interval = [F.col(c) if c in ahead.columns else F.lit(None).alias(c) for c in ("lower", "upper")]
-    predicted = ahead.where(F.col("series_id").isin(items)).select(
-        "series_id", "date", "forecast", *interval).orderBy("date").collect()
+    predicted = ahead.where(F.col("product_id").isin(items)).select(
+        "product_id", "date", "forecast", *interval).orderBy("date").collect()
     names = _product_names(inputs, items)
     panels = [{"title": _label(item, names),
                "actual": [(r["date"], r["units"]) for r in actual if r["product_id"] == item],
                "forecast": [(r["date"], r["forecast"], r["lower"], r["upper"]) for r in predicted
-                            if r["series_id"] == item]} for item in items]
+                            if r["product_id"] == item]} for item in items]
     summary = (f"The {len(items)} items with the most revenue: units sold over the last "
                f"{settings.report.history_days} days, and the forecast.")
     return Content(summary, [png(figures.forecast_figure(panels))])
