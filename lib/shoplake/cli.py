@@ -49,7 +49,9 @@ def add_job_verb(subparsers, verb: str, job: str, help_text: str) -> None:
 def _cmd_mlflow_ui(args: argparse.Namespace, _rest: list[str]) -> int:
     settings = load_config(args.config or args.env, environ=os.environ)
     command = mlflow_ui_command(settings, args.host, args.port)
-    print(f"MLflow UI for {settings.mlflow.tracking_uri}: http://{args.host}:{args.port}", flush=True)
+    print(f"MLflow UI for {settings.mlflow.tracking_uri}: http://{args.host}:{args.port}"
+          f"/#/experiments?workflowType=machine_learning (the training runs; MLflow opens on GenAI traces otherwise)",
+          flush=True)
     os.execv(command[0], command)
     return 1  # not reached: execv replaces this process
 

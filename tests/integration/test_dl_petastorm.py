@@ -57,6 +57,12 @@ def test_the_cache_is_removed_after_use_even_when_training_fails(spark, dl_setti
     assert not Path(folder).exists()
 
 
+def test_an_empty_split_is_a_clear_error(spark, dl_settings):
+    with pytest.raises(ValueError, match="the images validation split has no rows"):
+        with converted(_rows(spark, 10).where("row < 0"), dl_settings, "the images validation split"):
+            pass
+
+
 def test_in_memory_batches_cover_every_row():
     tensors = {"x": torch.arange(10), "label": torch.arange(10) % 2}
     batches = TensorBatches(tensors, 4, shuffle=True, seed=0)

@@ -20,6 +20,7 @@ from shoplake.cli import main as cli_main
 from shoplake.lake import open_lake
 from shoplake.quality import QualityError, QualityGateFailed, check_layer, check_tables, require_passing
 from shoplake.quality.describe import describe
+from shoplake.quality.report import report
 from shoplake.quality.store import latest_results
 from shoplake.quality.tables import TABLE_SPECS
 from shoplake.runner import JobContext, job_parser
@@ -271,3 +272,6 @@ def test_a_table_with_the_wrong_columns_fails_its_schema_checks_with_readable_re
     assert describe(checks["columns"]) == "columns differ: missing email_domain"
     assert describe(checks["orders_type"]) == "observed DoubleType, expected LongType"
     assert describe(checks["email_domain_type"]) == "could not be evaluated: the table has no column 'email_domain'"
+    assert report(lake, ["silver.nope"]).startswith("No data-quality results for silver.nope: run `shoplake run")
+    text = report(lake, ["silver.customers", "silver.nope"])
+    assert text.splitlines()[1].startswith("FAILED   silver.customers") and text.endswith("\nNo results for silver.nope.")

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
-         "--no-first-run", "--no-default-browser-check", "--mute-audio")
+         "--no-first-run", "--no-default-browser-check", "--mute-audio",
+         "--disable-features=AutofillServerCommunication,OptimizationHints,Translate,MediaRouter")
 BROWSER_OWN = ("/favicon.ico",)  # asked for by the browser itself, not by the page
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from shoplake.lake import SchemaMismatch
 from shoplake.lake.deltars import partitions
-from shoplake.lake.deltars.files import FileSpec, write_files
+from shoplake.lake.deltars.files import STRING_PREFIX, FileSpec, write_files
 
 
 def test_partition_values_as_log_strings():
@@ -63,6 +63,16 @@ def test_write_files_without_partitions_buffers_row_groups(tmp_path):
     stats = json.loads(rows[0]["stats"])
     assert stats["minValues"] == {"id": 1, "name": "a", "day": "2024-01-01"}
     assert stats["maxValues"] == {"id": 4, "name": "z", "day": "2024-01-02"}
+
+
+def test_long_strings_keep_a_prefix_as_min_and_no_max(tmp_path):
+    """A raw record must not sit whole in the Delta log, where deletes and vacuum never reach."""
+    first, second = (f'{{"order_id": "o-{n}", "email": "anna@example.com", "name": "Anna Berg"}}' for n in (1, 2))
+    batch = pa.RecordBatch.from_pydict({"value": [second, first], "tag": ["a" * 32, "b"]})
+    stats = json.loads(next(iter(write_files(FileSpec(str(tmp_path), (), ()), iter([batch])))).to_pylist()[0]["stats"])
+    assert stats["minValues"] == {"value": first[:STRING_PREFIX], "tag": "a" * 32}  # a prefix is still a lower bound
+    assert stats["maxValues"] == {"tag": "b"}  # the max record is longer than the prefix: no upper bound
+    assert "@" not in json.dumps(stats)
 
 
 def test_write_files_enforces_not_null_columns(tmp_path):

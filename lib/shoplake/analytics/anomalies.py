@@ -11,6 +11,8 @@ Signals, each divided by its configured threshold (1 means "as unusual as the th
 
 The score is the strongest signal plus ``anomaly_no_browsing_weight`` when the customer had no
 session in the ``anomaly_browse_minutes`` before the order; an order is flagged at score >= 1.
+Item counts are small integers (most orders hold one or two units), so each extra unit moves
+their z-score a big step: ``anomaly_items_z`` defaults higher than ``anomaly_amount_z``.
 """
 from __future__ import annotations
 

@@ -238,7 +238,7 @@ class AnalyticsSettings:
     bundle_min_confidence: float = 0.1
     bundle_min_lift: float = 2.0
     anomaly_amount_z: float = 3.5
-    anomaly_items_z: float = 3.5
+    anomaly_items_z: float = 5.0
     anomaly_velocity_minutes: int = 30
     anomaly_velocity_orders: int = 3
     anomaly_refund_days: int = 30

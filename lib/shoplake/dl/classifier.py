@@ -116,7 +116,8 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
 
     with ExitStack() as stack:
         sources = {
-            name: PetastormBatches(stack.enter_context(converted(splits[name].select(*columns), settings)),
+            name: PetastormBatches(stack.enter_context(converted(splits[name].select(*columns), settings,
+                                                                 f"the {task.family} {name} split")),
                                    task.batch_size, shuffle=name == "train", seed=dl.seed, workers=dl.reader_workers)
             for name in SPLITS
         }

@@ -44,10 +44,15 @@ def cache_dir_url(settings: Settings) -> str:
 
 
 @contextmanager
-def converted(df: DataFrame, settings: Settings) -> Iterator:
-    """A petastorm ``SparkDatasetConverter`` of ``df`` whose files are deleted when the block exits."""
+def converted(df: DataFrame, settings: Settings, what: str = "the data") -> Iterator:
+    """A petastorm ``SparkDatasetConverter`` of ``df`` whose files are deleted when the block exits.
+
+    An empty ``df`` is a clear error naming ``what`` it holds (petastorm cannot read an empty dataset).
+    """
     from petastorm.spark import make_spark_converter
 
+    if df.isEmpty():
+        raise ValueError(f"{what} has no rows: use more rows or other split fractions")
     url = cache_dir_url(settings)
     if url.startswith("file://"):
         Path(urlparse(url).path).mkdir(parents=True, exist_ok=True)

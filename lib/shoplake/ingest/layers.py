@@ -1,6 +1,7 @@
 """The bronze and quarantine steps every source shares, exactly once per micro-batch.
 
-A source's micro-batch of raw lines lands in ``bronze.<source>`` as received; its parsed
+A source's micro-batch of raw lines lands in ``bronze.<source>`` as received (less the lines of
+customers on the erasure list, so replayed old files do not bring them back); its parsed
 records that break the contract land in ``bronze.quarantine`` with the reason. Both writes
 carry ``(app_id, batch_id)`` so a replayed batch is a no-op.
 """
@@ -15,6 +16,7 @@ from pyspark.sql import functions as F
 from shoplake.config import Settings
 from shoplake.ingest.parse import REASON, Rule, parse_records
 from shoplake.lake import Lake
+from shoplake.privacy.erasure_list import without_erased
 from shoplake.schemas import Contract
 
 QUARANTINE = "bronze.quarantine"
@@ -77,14 +79,16 @@ def valid(parsed: DataFrame, contract: Contract) -> DataFrame:
 
 
 def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: Contract, rules: Sequence[Rule],
-               settings: Settings) -> DataFrame:
+               settings: Settings, key: bytes) -> DataFrame:
     """Write a batch to bronze and its bad records to quarantine; return its valid records.
+
+    Lines of customers on the erasure list (matched by their pseudonyms under ``key``) are left out.
 
     The returned DataFrame is read back from ``bronze.<source>`` by batch id, so what reaches
     silver is exactly what bronze holds, also when this batch is a replay.
     """
     table = f"bronze.{contract.name}"
-    writer.append(to_bronze(lines, batch_id), table, batch_id)
+    writer.append(to_bronze(without_erased(writer.lake, lines, contract, settings, key), batch_id), table, batch_id)
     bronze = writer.lake.read(table).filter(F.col("_batch_id") == batch_id)
     parsed = parse_batch(bronze, contract, rules, settings).persist()
     writer.append(quarantined(parsed, contract.name), QUARANTINE, batch_id)

@@ -45,13 +45,13 @@ def silver_reviews(records: DataFrame, key: bytes) -> DataFrame:
     return records.withColumn("user_id", pseudonymize(F.col("user_id"), key)).drop("_source_file")
 
 
-def _ingest(spark: SparkSession, lake: Lake, settings: Settings, contract: Contract, rules, to_silver) -> int:
+def _ingest(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, contract: Contract, rules, to_silver) -> int:
     name = f"{JOB}.{contract.name}"
     writer = BatchWriter(lake, name)
     table = f"silver.{contract.name}"
 
     def process(lines: DataFrame, batch_id: int) -> None:
-        records = land_batch(writer, lines, batch_id, contract, rules, settings)
+        records = land_batch(writer, lines, batch_id, contract, rules, settings, key)
         version = writer.merge(to_silver(records), table, batch_id, list(contract.key[:1]), order_by="_ingested_at")
         log.info("%s batch %d: %s at version %d", JOB, batch_id, table, version)
 
@@ -61,7 +61,7 @@ def _ingest(spark: SparkSession, lake: Lake, settings: Settings, contract: Contr
 
 def ingest_catalog(spark: SparkSession, lake: Lake, settings: Settings, key: bytes) -> dict:
     """Ingest new product and review files; a later record of a product or review replaces it."""
-    products = _ingest(spark, lake, settings, PRODUCTS, product_rules(), silver_products)
-    reviews = _ingest(spark, lake, settings, REVIEWS, review_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes),
+    products = _ingest(spark, lake, settings, key, PRODUCTS, product_rules(), silver_products)
+    reviews = _ingest(spark, lake, settings, key, REVIEWS, review_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes),
                       lambda records: silver_reviews(records, key))
     return {"product_batches": products, "review_batches": reviews}

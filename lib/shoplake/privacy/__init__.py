@@ -1,1 +1,7 @@
-"""Privacy: keyed pseudonyms for identities, masking of PII, erasure of a customer."""
+"""Privacy: keyed pseudonyms for identities, erasure of a customer, and the check that only bronze holds PII.
+
+``pseudonyms`` (keyed HMAC ids), ``subjects`` (who an erasure request is about), ``matching``
+(SQL conditions finding their rows), ``tables`` (every table of the lake), ``erasure`` (delete,
+vacuum, audit), ``erasure_list`` (hashes honoured at ingest), ``pii_scan`` (emails, phones and
+names outside bronze), ``errors``.
+"""

@@ -42,4 +42,8 @@ def format_report(latest: Mapping[str, Sequence[CheckResult]]) -> str:
 
 def report(lake: Lake, tables: Sequence[str] | None = None) -> str:
     """The report of ``tables`` (default: every table with results) from ``ops.dq_results``."""
-    return format_report(latest_results(lake, tables))
+    latest = latest_results(lake, tables)
+    unchecked = [t for t in tables or () if t not in latest]
+    if unchecked and not latest:
+        return f"No data-quality results for {', '.join(unchecked)}: run `shoplake run quality_checks --table TABLE`."
+    return format_report(latest) + (f"\nNo results for {', '.join(unchecked)}." if unchecked else "")

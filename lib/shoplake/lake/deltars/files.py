@@ -26,6 +26,9 @@ from shoplake.lake.errors import SchemaMismatch
 FILES_SCHEMA = "path string, size long, partition_values string, stats string"
 _FILES_ARROW = pa.schema([("path", pa.string()), ("size", pa.int64()), ("partition_values", pa.string()), ("stats", pa.string())])
 _MIN_MAX_TYPES = (pa.types.is_integer, pa.types.is_string, pa.types.is_large_string, pa.types.is_date32)
+# Delta's dataSkippingStringPrefixLength: string bounds keep at most this many characters, so raw
+# records (bronze text, PII) never end up whole in the log, where deletes and vacuum cannot reach.
+STRING_PREFIX = 32
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,11 @@ class _DataFile:
 
 
 def _stats(metadata: pq.FileMetaData) -> str:
-    """Delta ``stats`` JSON from Parquet footer statistics: row count, null counts, min/max where exact."""
+    """Delta ``stats`` JSON from Parquet footer statistics: row count, null counts, min/max where exact.
+
+    A string's min is cut to its first ``STRING_PREFIX`` characters (still a lower bound); a max
+    longer than that is left out (no upper bound), so the log never holds a long value whole.
+    """
     schema = metadata.schema.to_arrow_schema()
     stats: dict = {"numRecords": metadata.num_rows, "minValues": {}, "maxValues": {}, "nullCount": {}}
     top_level = {metadata.schema.column(i).path: i for i in range(metadata.num_columns)}
@@ -142,6 +149,9 @@ def _stats(metadata: pq.FileMetaData) -> str:
         exact = any(check(field.type) for check in _MIN_MAX_TYPES)
         if exact and bounded and len(bounded) == len([s for s in chunks if s.num_values]):
             low, high = min(s.min for s in bounded), max(s.max for s in bounded)
+            if isinstance(low, str):
+                low = low[:STRING_PREFIX]
             stats["minValues"][field.name] = low.isoformat() if hasattr(low, "isoformat") else low
-            stats["maxValues"][field.name] = high.isoformat() if hasattr(high, "isoformat") else high
+            if not (isinstance(high, str) and len(high) > STRING_PREFIX):
+                stats["maxValues"][field.name] = high.isoformat() if hasattr(high, "isoformat") else high
     return json.dumps(stats)
