@@ -4,7 +4,9 @@ from __future__ import annotations
 import sys
 
 from shoplake.dl.options import add_model_arguments
-from shoplake.dl.runs import run_embed_images
+from shoplake.dl.runs import READS, run_embed_images
+from shoplake.lake import open_lake
+from shoplake.quality import require_passing
 from shoplake.runner import JobContext, run_job
 
 
@@ -13,6 +15,7 @@ def add_arguments(parser):
 
 
 def main(ctx: JobContext) -> None:
+    require_passing(open_lake(ctx.spark, ctx.settings), ctx.settings, READS["embed_images"])  # no scoring of failed data
     run_embed_images(ctx.spark, ctx.settings, ctx.args.registered_model, ctx.args.model_version)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import sys
 
 from shoplake.lake import open_lake
-from shoplake.ml.recommender import RecommenderConfig, train_on_lake
+from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
 from shoplake.ml.splits import SPLITS
+from shoplake.quality import require_passing
 from shoplake.runner import JobContext, run_job
 
 
@@ -25,7 +26,9 @@ def main(ctx: JobContext) -> None:
         ctx.settings.als, split=args.split, k=args.k, registered_model=args.registered_model,
         ranks=tuple(args.ranks) if args.ranks else None, reg_params=tuple(args.reg_params) if args.reg_params else None,
         alphas=tuple(args.alphas) if args.alphas else None, max_iter=args.max_iter)
-    train_on_lake(open_lake(ctx.spark, ctx.settings), ctx.settings, config)
+    lake = open_lake(ctx.spark, ctx.settings)
+    require_passing(lake, ctx.settings, [INTERACTIONS])  # refuses a version that failed a critical check
+    train_on_lake(lake, ctx.settings, config)
 
 
 if __name__ == "__main__":

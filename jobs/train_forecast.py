@@ -8,7 +8,8 @@ import sys
 from dataclasses import replace
 
 from shoplake.lake import open_lake
-from shoplake.ml.forecast.load import forecast_demand, forecast_retail_series
+from shoplake.ml.forecast.load import SALES, forecast_demand, forecast_retail_series
+from shoplake.quality import require_passing
 from shoplake.runner import JobContext, run_job
 
 
@@ -40,6 +41,7 @@ def main(ctx: JobContext) -> dict:
     lake = open_lake(ctx.spark, settings)
     if args.input == "retail-series":
         return forecast_retail_series(ctx.spark, lake, settings, args.series, register=not args.no_register)
+    require_passing(lake, settings, [SALES])  # refuses a version that failed a critical check
     return forecast_demand(lake, settings, register=not args.no_register)
 
 

@@ -261,6 +261,24 @@ def test_missing_or_misnamed_tables_are_refused_with_a_clear_error(shop):
         require_passing(lake, settings, ["gold.missing"])
 
 
+@pytest.mark.parametrize("job, table", [("train_als", "gold.user_item_interactions"),
+                                        ("train_forecast", "gold.daily_item_sales")])
+def test_model_jobs_run_alone_refuse_a_failed_input_version_before_training(shop, spark, job, table):
+    lake, settings = shop["lake"], shop["settings"]
+    good = lake.version(table)
+    rows = lake.read(table)
+    lake.overwrite(rows.unionByName(rows.limit(1)), table)  # one key twice: a critical failure
+    client = MlflowClient(settings.mlflow.tracking_uri)
+    runs_before = len(client.search_runs([e.experiment_id for e in client.search_experiments()]))
+    try:
+        with pytest.raises(QualityGateFailed, match=f"{table} version {good + 1} failed"):
+            run_job(spark, settings, job)
+        assert len(client.search_runs([e.experiment_id for e in client.search_experiments()])) == runs_before + 1, \
+            "only the quality run of the gate's on-the-spot check, no training run"
+    finally:
+        lake.overwrite(lake.read(table, version=good), table)
+
+
 def test_a_table_with_the_wrong_columns_fails_its_schema_checks_with_readable_reasons(spark, settings, tmp_path):
     cfg = replace(settings, lake=replace(settings.lake, root=str(tmp_path / "lake")))
     lake = open_lake(spark, cfg)
