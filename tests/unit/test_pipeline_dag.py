@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from shoplake.pipeline import Step, run_steps
+from shoplake.pipeline.dag import StepNotRun
+from shoplake.pipeline.summary import summary_lines
 
 
 def recorder(calls, name, figures=None):
@@ -105,6 +107,26 @@ def test_a_failed_step_is_recorded_and_the_rerun_continues_from_it():
     results = run_steps(steps, None, ledger=ledger)
     assert [(r.name, r.skipped) for r in results] == [("a", True), ("b", False)]
     assert tables == {"in": 0, "a.out": 0, "b.out": 0}
+
+
+def test_a_step_that_cannot_run_yet_is_recorded_the_run_goes_on_and_the_next_run_tries_again(settings):
+    tables = {"in": 0}
+    ledger = MemoryLedger(tables)
+    model = {"registered": False}
+
+    def score(ctx):
+        if not model["registered"]:
+            raise StepNotRun("no version of model 'm' is registered")
+        return writer(tables, "scores")(ctx)
+
+    steps = [Step("score", score, reads=("in",), writes=("scores",)), Step("report", writer(tables, "report"))]
+    first = run_steps(steps, None, ledger=ledger)
+    assert [(r.name, s) for r, s in ledger.rows] == [("score", "not_run"), ("report", "succeeded")]
+    assert first[0].not_run == "no version of model 'm' is registered" and "report" in tables
+    assert "score   not run: no version of model 'm' is registered" in "\n".join(summary_lines(settings, first, "r1"))
+    model["registered"] = True
+    second = run_steps(steps, None, ledger=ledger)
+    assert (second[0].skipped, second[0].not_run, tables["scores"]) == (False, None, 0)
 
 
 def test_from_runs_the_named_step_and_every_later_one():

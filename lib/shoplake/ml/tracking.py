@@ -83,6 +83,10 @@ def register_model(model_uri: str, name: str, tags: Mapping[str, str] | None = N
     return str(version.version)
 
 
+class NoRegisteredModel(LookupError):
+    """No version of a registered model exists (yet)."""
+
+
 def registered_version(settings: Settings, name: str, version: str | None = None) -> ModelVersion:
     """Version ``version`` of registered model ``name``, or its latest; a clear error if there is none."""
     client = use_tracking_store(settings)
@@ -90,5 +94,5 @@ def registered_version(settings: Settings, name: str, version: str | None = None
         return client.get_model_version(name, version)
     versions = client.search_model_versions(f"name = '{name}'")
     if not versions:
-        raise LookupError(f"no version of model {name!r} is registered in {settings.mlflow.tracking_uri}")
+        raise NoRegisteredModel(f"no version of model {name!r} is registered in {settings.mlflow.tracking_uri}")
     return max(versions, key=lambda v: int(v.version))

@@ -4,7 +4,9 @@ A step may declare the lake tables it ``reads`` and ``writes``. With a ledger (s
 :mod:`shoplake.pipeline.ledger`) the runner records, per step, the table versions it read and
 wrote, and skips a step whose last successful run read the same versions and whose outputs are
 still the versions it wrote: re-running after a failure continues where it stopped. Steps that
-declare no reads (ingest from files, which is incremental by itself) always run.
+declare no reads (ingest from files, which is incremental by itself) always run. A step that
+raises :class:`StepNotRun` (nothing to work with yet) is recorded as ``not_run`` with its reason
+and the run goes on; the next run tries it again.
 """
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ from typing import Protocol
 from shoplake.log import get_logger
 
 log = get_logger("pipeline")
+
+
+class StepNotRun(Exception):
+    """Raised by a step that cannot do its work yet (e.g. no model registered); the pipeline goes on."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class StepResult:
     seconds: float
     figures: dict = field(default_factory=dict)
     skipped: bool = False
+    not_run: str | None = None
     reads: dict[str, int] = field(default_factory=dict)
     writes: dict[str, int] = field(default_factory=dict)
 
@@ -87,6 +94,13 @@ def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_fro
         log.info("%s: started%s", prefix, f" ({step.description})" if step.description else "")
         try:
             figures = step.run(ctx) or {}
+        except StepNotRun as reason:
+            result = StepResult(step.name, time.monotonic() - started, not_run=str(reason), reads=reads)
+            if ledger:
+                ledger.record(result, "not_run", started_wall, error=str(reason))
+            log.warning("%s: not run: %s", prefix, reason)
+            results.append(result)
+            continue
         except Exception as exc:
             log.error("%s: failed after %.1fs", prefix, time.monotonic() - started)
             if ledger:

@@ -18,7 +18,8 @@ from shoplake.log import get_logger
 from shoplake.ml.forecast.load import FORECASTS, SALES as FORECAST_SALES, forecast_demand
 from shoplake.ml.publish import RECOMMENDATIONS, SIMILAR_ITEMS, publish_recommendations
 from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
-from shoplake.pipeline.dag import Step
+from shoplake.ml.tracking import NoRegisteredModel
+from shoplake.pipeline.dag import Step, StepNotRun
 from shoplake.privacy.pii_scan import check_no_pii
 from shoplake.privacy.pseudonyms import resolve_key
 from shoplake.quality import check_layer, require_passing
@@ -109,10 +110,14 @@ def _analytics(ctx) -> dict:
 
 
 def _deep_learning(run, gated: tuple[str, ...] = ()):
+    """A deep-learning step; a scoring step (``gated`` on its input) needs a registered model to score with."""
     def step(ctx) -> dict:
         if gated:
             require_passing(open_lake(ctx.spark, ctx.settings), ctx.settings, gated)
-        return _with_run_ids(run(ctx.spark, ctx.settings))
+        try:
+            return _with_run_ids(run(ctx.spark, ctx.settings))
+        except NoRegisteredModel as missing:
+            raise StepNotRun(f"{missing} (its training has not reached the dl.*_min_* bar yet)") from missing
     return step
 
 

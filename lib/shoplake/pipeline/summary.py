@@ -12,7 +12,8 @@ def summary_lines(settings: Settings, results: Sequence[StepResult], pipeline_ru
     width = max((len(r.name) for r in results), default=0)
     lines = [f"pipeline run {pipeline_run_id}: {len(results)} step(s)"]
     for r in results:
-        lines.append(f"  {r.name:<{width}}  " + ("skipped (up to date)" if r.skipped else f"{r.seconds:7.1f}s"))
+        outcome = "skipped (up to date)" if r.skipped else f"not run: {r.not_run}" if r.not_run else f"{r.seconds:7.1f}s"
+        lines.append(f"  {r.name:<{width}}  {outcome}")
     written = sorted({table for r in results for table in r.writes})
     report = next((r.figures["report"] for r in results if "report" in r.figures), None)
     lines += [
