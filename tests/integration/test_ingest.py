@@ -234,6 +234,7 @@ def test_new_file_adds_only_its_records(spark, shop):
     bronze_before = lake.read("bronze.clickstream").count()
     folder = inputs / "clickstream" / "date=2024-01-10"
     folder.mkdir(parents=True, exist_ok=True)
+    spark.catalog.clearCache()
     new = [json.dumps({"event_id": f"late-{i}", "event_time": "2024-01-09T23:59:00Z", "user_id": "u-new",
                        "event_type": "product_view", "product_id": "p00001", "price": 10.0, "quantity": 1})
            for i in range(3)]
@@ -241,6 +242,7 @@ def test_new_file_adds_only_its_records(spark, shop):
     old = input_lines(inputs, "clickstream")[0]
     (folder / "part-late.json").write_text("\n".join(new + [new[0], old]) + "\n")
     ingest_clickstream(spark, lake, cfg, KEY)
+    assert spark._jsparkSession.sharedState().cacheManager().isEmpty(), "a micro-batch left a cached DataFrame"
     assert lake.read("bronze.clickstream").count() == bronze_before + 5
     silver = lake.read("silver.events")
     assert silver.count() == events_before + (3 if _is_json(old) and "event_id" in json.loads(old) else 4)

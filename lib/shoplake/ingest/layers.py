@@ -7,7 +7,8 @@ carry ``(app_id, batch_id)`` so a replayed batch is a no-op.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
@@ -16,6 +17,7 @@ from pyspark.sql import functions as F
 from shoplake.config import Settings
 from shoplake.ingest.parse import REASON, Rule, parse_records
 from shoplake.lake import Lake
+from shoplake.lake.merge_source import persisted
 from shoplake.privacy.erasure_list import without_erased
 from shoplake.schemas import Contract
 
@@ -78,9 +80,13 @@ def valid(parsed: DataFrame, contract: Contract) -> DataFrame:
     )
 
 
+@contextmanager
 def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: Contract, rules: Sequence[Rule],
-               settings: Settings, key: bytes) -> DataFrame:
-    """Write a batch to bronze and its bad records to quarantine; return its valid records.
+               settings: Settings, key: bytes) -> Iterator[DataFrame]:
+    """Write a batch to bronze and its bad records to quarantine; yield its valid records.
+
+    The parsed batch stays cached while the block runs (the caller's silver write) and is
+    released after it, so a long-running stream does not pile up cached batches.
 
     Lines of customers on the erasure list (matched by their pseudonyms under ``key``) are left out.
 
@@ -90,6 +96,6 @@ def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: C
     table = f"bronze.{contract.name}"
     writer.append(to_bronze(without_erased(writer.lake, lines, contract, settings, key), batch_id), table, batch_id)
     bronze = writer.lake.read(table).filter(F.col("_batch_id") == batch_id)
-    parsed = parse_batch(bronze, contract, rules, settings).persist()
-    writer.append(quarantined(parsed, contract.name), QUARANTINE, batch_id)
-    return valid(parsed, contract)
+    with persisted(parse_batch(bronze, contract, rules, settings)) as parsed:
+        writer.append(quarantined(parsed, contract.name), QUARANTINE, batch_id)
+        yield valid(parsed, contract)

@@ -51,8 +51,8 @@ def _ingest(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, con
     table = f"silver.{contract.name}"
 
     def process(lines: DataFrame, batch_id: int) -> None:
-        records = land_batch(writer, lines, batch_id, contract, rules, settings, key)
-        version = writer.merge(to_silver(records), table, batch_id, list(contract.key[:1]), order_by="_ingested_at")
+        with land_batch(writer, lines, batch_id, contract, rules, settings, key) as records:
+            version = writer.merge(to_silver(records), table, batch_id, list(contract.key[:1]), order_by="_ingested_at")
         log.info("%s batch %d: %s at version %d", JOB, batch_id, table, version)
 
     return process_new_files(spark, f"{settings.paths.inputs}/{contract.name}", lake.checkpoint_path(name), process,

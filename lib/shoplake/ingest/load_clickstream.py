@@ -35,8 +35,9 @@ def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key:
     rules = clickstream_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes)
 
     def process(lines: DataFrame, batch_id: int) -> None:
-        records = land_batch(writer, lines, batch_id, CLICKSTREAM, rules, settings, key)
-        version = writer.merge(silver_events(records, key), EVENTS, batch_id, ["event_id"], partition_by=["event_date"])
+        with land_batch(writer, lines, batch_id, CLICKSTREAM, rules, settings, key) as records:
+            version = writer.merge(silver_events(records, key), EVENTS, batch_id, ["event_id"],
+                                   partition_by=["event_date"])
         log.info("%s batch %d: silver.events at version %d", JOB, batch_id, version)
 
     batches = process_new_files(spark, f"{settings.paths.inputs}/clickstream", lake.checkpoint_path(JOB), process, JOB,

@@ -32,9 +32,9 @@ def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: byte
     rules = order_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes)
 
     def process(lines: DataFrame, batch_id: int) -> None:
-        records = land_batch(writer, lines, batch_id, ORDERS_CONTRACT, rules, settings, key)
-        version = writer.merge(silver_orders(records, key).drop("_source_file"), ORDERS, batch_id, ["order_id"],
-                               order_by="updated_at", partition_by=["order_date"])
+        with land_batch(writer, lines, batch_id, ORDERS_CONTRACT, rules, settings, key) as records:
+            version = writer.merge(silver_orders(records, key).drop("_source_file"), ORDERS, batch_id, ["order_id"],
+                                   order_by="updated_at", partition_by=["order_date"])
         log.info("%s batch %d: silver.orders at version %d", JOB, batch_id, version)
 
     batches = process_new_files(spark, f"{settings.paths.inputs}/orders", lake.checkpoint_path(JOB), process, JOB,

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from shoplake.analytics.parts import PARTS as ANALYTICS_PARTS, run_analytics
 from shoplake.analytics.truth import GroundTruth
 from shoplake.datasets.generator import default_truth_dir, generate, make_config
 from shoplake.dl.runs import READS as DL_READS, WRITES as DL_WRITES
 from shoplake.dl.runs import run_embed_images, run_score_reviews, run_train_image_model, run_train_sentiment
+from shoplake.ingest.incremental import folder_exists
 from shoplake.ingest.load_catalog import ingest_catalog
 from shoplake.ingest.load_clickstream import ingest_clickstream
 from shoplake.ingest.load_gold import GOLD_TABLES, SOURCES as GOLD_SOURCES, build_gold
@@ -38,9 +38,9 @@ def _check_environment(ctx) -> dict:
 
 
 def _demo_data(ctx) -> dict:
-    """Generate the demo shop into the inputs folder unless it already holds inputs."""
+    """Generate the demo shop into the inputs folder unless it already holds inputs (on any filesystem)."""
     inputs = ctx.settings.paths.inputs
-    if "://" not in inputs and any(Path(inputs).glob("clickstream/*")):
+    if folder_exists(ctx.spark, f"{inputs}/clickstream"):
         return {"inputs": inputs, "generated": False}
     manifest = generate(ctx.spark, make_config(ctx.args.preset, users=ctx.args.users, days=ctx.args.days, seed=ctx.args.seed), inputs, default_truth_dir(inputs),
                         ctx.settings.paths.cache)
