@@ -29,7 +29,8 @@ def shop_interactions():
         catalogue = [f"{taste}-item-{i}" for i in range(8)]
         for u in range(users):
             for t, item in enumerate(rng.sample(catalogue, 6)):
-                rows.append((f"{taste}-user-{u}", item, float(rng.randint(1, 8)), T0 + dt.timedelta(days=t)))
+                events = rng.randint(1, 8)
+                rows.append((f"{taste}-user-{u}", item, float(events), events, 0, T0 + dt.timedelta(days=t)))
     return rows
 
 
@@ -43,12 +44,15 @@ def run(spark, settings, job, *argv):
 
 @pytest.fixture(scope="module")
 def shop(spark, settings, tmp_path_factory):
-    """Settings with a lake of their own holding the interactions and one user without history."""
+    """Settings with a lake of their own holding the interactions (as build_gold writes them, so the job's
+    data-quality gate lets them through), their products and one user without history."""
     lake_settings = dataclasses.replace(settings.lake, root=str(tmp_path_factory.mktemp("als-lake")))
     shop_settings = dataclasses.replace(settings, lake=lake_settings)
     lake = open_lake(spark, shop_settings)
-    lake.overwrite(spark.createDataFrame(shop_interactions(), "user_id string, product_id string, weight double, "
-                                                              "last_event_time timestamp"), "gold.user_item_interactions")
+    interactions = spark.createDataFrame(shop_interactions(), "user_id string, product_id string, weight double, "
+                                                              "n_events bigint, n_purchases bigint, last_event_time timestamp")
+    lake.overwrite(interactions, "gold.user_item_interactions")
+    lake.overwrite(interactions.select("product_id").distinct(), "silver.products")
     lake.overwrite(spark.createDataFrame([("a-user-0",), ("new-user",)], "user_id string"), "gold.user_features")
     run(spark, shop_settings, "train_als", "--registered-model", MODEL, "--ranks", "4", "--reg-params", "0.05",
         "--alphas", "1", "10", "--max-iter", "6")
@@ -80,7 +84,7 @@ def test_every_tuning_trial_is_a_nested_run_and_the_best_is_chosen(shop):
 def test_recommendations_are_unseen_and_users_without_history_get_flagged_popularity(shop):
     _, lake = shop
     recs = lake.read("gold.recommendations").collect()
-    seen = {(u, i) for u, i, _, _ in shop_interactions()}
+    seen = {(u, i) for u, i, *_ in shop_interactions()}
     assert not [r for r in recs if (r.user_id, r.product_id) in seen]
     assert len(recs) == 2 * (sum(TASTES.values()) + 1) and {r.model for r in recs} == {f"{MODEL}/1"}
     by_user = {}
