@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shoplake", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("jobs", help="list the jobs with one line each").set_defaults(func=_cmd_jobs)
-    run = sub.add_parser("run", help="run a job locally: shoplake run JOB [--env ENV] [job args]")
+    # no --help of its own: `shoplake run JOB --help` reaches the job and lists the job's arguments
+    run = sub.add_parser("run", add_help=False, help="run a job locally: shoplake run JOB [--env ENV] [job args]")
     run.add_argument("job", help="job name (a file in jobs/)")
     run.set_defaults(func=_cmd_run)
     add_generate_parser(sub)
