@@ -85,13 +85,11 @@ def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: C
                settings: Settings, key: bytes) -> Iterator[DataFrame]:
     """Write a batch to bronze and its bad records to quarantine; yield its valid records.
 
-    The parsed batch stays cached while the block runs (the caller's silver write) and is
-    released after it, so a long-running stream does not pile up cached batches.
-
     Lines of customers on the erasure list (matched by their pseudonyms under ``key``) are left out.
-
-    The returned DataFrame is read back from ``bronze.<source>`` by batch id, so what reaches
-    silver is exactly what bronze holds, also when this batch is a replay.
+    The yielded records are read back from ``bronze.<source>`` by batch id, so what reaches silver
+    is exactly what bronze holds, also when this batch is a replay. They stay cached while the
+    block runs (the caller's silver write) and are released after it, so a long-running stream
+    does not pile up cached batches.
     """
     table = f"bronze.{contract.name}"
     writer.append(to_bronze(without_erased(writer.lake, lines, contract, settings, key), batch_id), table, batch_id)
