@@ -101,7 +101,7 @@ class IngestSettings:
 
     session_gap_minutes: int = 30
     future_tolerance_minutes: int = 10
-    max_files_per_batch: int = 1000
+    max_batch_mb: float = 4096
     column_map: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def validate(self) -> list[str]:
@@ -110,8 +110,8 @@ class IngestSettings:
             errors.append("ingest.session_gap_minutes: must be >= 1")
         if self.future_tolerance_minutes < 0:
             errors.append("ingest.future_tolerance_minutes: must be >= 0")
-        if self.max_files_per_batch < 1:
-            errors.append("ingest.max_files_per_batch: must be >= 1")
+        if not self.max_batch_mb > 0:
+            errors.append("ingest.max_batch_mb: must be > 0")
         unknown = sorted(set(self.column_map) - set(INPUT_SOURCES))
         if unknown:
             errors.append(f"ingest.column_map: unknown source {unknown[0]!r} (sources: {', '.join(INPUT_SOURCES)})")

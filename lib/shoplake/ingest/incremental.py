@@ -24,12 +24,18 @@ def folder_exists(spark: SparkSession, folder: str) -> bool:
     return path.getFileSystem(spark._jsc.hadoopConfiguration()).exists(path)
 
 
-def new_lines(spark: SparkSession, folder: str, max_files_per_batch: int) -> DataFrame:
-    """A streaming DataFrame of the text lines of new files under ``folder`` (recursively)."""
+def new_lines(spark: SparkSession, folder: str, max_batch_mb: float) -> DataFrame:
+    """A streaming DataFrame of the text lines of new files under ``folder`` (recursively).
+
+    A backlog is cut into micro-batches of about ``max_batch_mb`` of input (whole files; a bigger
+    file makes a batch of its own). Each batch pays for a merge into silver, so a backfill runs
+    fastest in few large batches; the batch's cache and shuffles spill to disk, so the bound is
+    the local disk of the executors rather than their memory.
+    """
     return (
         spark.readStream.format("text")
         .option("recursiveFileLookup", "true")
-        .option("maxFilesPerTrigger", max_files_per_batch)
+        .option("maxBytesPerTrigger", max(1, round(max_batch_mb * 1024 * 1024)))
         .load(folder)
         .select("value", F.col("_metadata.file_path").alias("_source_file"))
     )
@@ -41,7 +47,7 @@ def process_new_files(
     checkpoint: str,
     process_batch: Callable[[DataFrame, int], None],
     name: str,
-    max_files_per_batch: int,
+    max_batch_mb: float,
     available_now: bool = True,
     interval: str = "30 seconds",
 ) -> int:
@@ -52,7 +58,7 @@ def process_new_files(
     if not folder_exists(spark, folder):
         log.info("%s: %s does not exist yet; nothing to ingest", name, folder)
         return 0
-    lines = new_lines(spark, folder, max_files_per_batch)
+    lines = new_lines(spark, folder, max_batch_mb)
     writer = lines.writeStream.queryName(name).foreachBatch(process_batch).option("checkpointLocation", checkpoint)
     writer = writer.trigger(availableNow=True) if available_now else writer.trigger(processingTime=interval)
     query = writer.start()

@@ -56,7 +56,7 @@ def _ingest(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, con
         log.info("%s batch %d: %s at version %d", JOB, batch_id, table, version)
 
     return process_new_files(spark, f"{settings.paths.inputs}/{contract.name}", lake.checkpoint_path(name), process,
-                             name, settings.ingest.max_files_per_batch)
+                             name, settings.ingest.max_batch_mb)
 
 
 def ingest_catalog(spark: SparkSession, lake: Lake, settings: Settings, key: bytes) -> dict:

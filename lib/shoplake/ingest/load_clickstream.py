@@ -41,7 +41,7 @@ def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key:
         log.info("%s batch %d: silver.events at version %d", JOB, batch_id, version)
 
     batches = process_new_files(spark, f"{settings.paths.inputs}/clickstream", lake.checkpoint_path(JOB), process, JOB,
-                                settings.ingest.max_files_per_batch, available_now, interval)
+                                settings.ingest.max_batch_mb, available_now, interval)
     if lake.exists(EVENTS):
         rebuild_sessions(lake, settings.ingest.session_gap_minutes)
     return {"batches": batches, "events": lake.read(EVENTS).count() if lake.exists(EVENTS) else 0}

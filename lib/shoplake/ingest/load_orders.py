@@ -38,7 +38,7 @@ def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: byte
         log.info("%s batch %d: silver.orders at version %d", JOB, batch_id, version)
 
     batches = process_new_files(spark, f"{settings.paths.inputs}/orders", lake.checkpoint_path(JOB), process, JOB,
-                                settings.ingest.max_files_per_batch)
+                                settings.ingest.max_batch_mb)
     if not lake.exists(ORDERS):
         return {"batches": batches, "orders": 0}
     derive(lake, ORDERS, LINES, order_lines)
