@@ -31,6 +31,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.support import baseline_line, bench_line  # noqa: E402
 
 K = 10
 SEED = 42
@@ -262,6 +265,11 @@ def print_table(parts: dict[str, dict]) -> None:
                 print(f"{part} {model}: {params}")
 
 
+def time_vs_implicit(part: dict) -> float:
+    """Wall time of shoplake's ALS training over implicit's, on one data set."""
+    return part["shoplake-als"][1].wall / part["implicit-als"][1].wall
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1m,5m", help="synthetic sizes, comma-separated, of: 1m, 5m")
@@ -275,16 +283,18 @@ def main() -> int:
     print_table(parts)
     ml100k = parts["ml-100k"]
     als, popular, implicit = (ml100k[name][0] for name in ("shoplake-als", "popularity", "implicit-als"))
-    print(f"BENCH als.ml100k.ndcg10 {als['ndcg_at_k']:.4f} score")
-    print(f"BENCH als.ml100k.precision10 {als['precision_at_k']:.4f} score")
-    print(f"BENCH als.ml100k.map {als['map']:.4f} score")
-    print(f"BENCH als.ml100k.popularity_ndcg10 {popular['ndcg_at_k']:.4f} score")
-    print(f"BENCH als.ml100k.implicit_ndcg10 {implicit['ndcg_at_k']:.4f} score")
-    print(f"BENCH als.ml100k.train_time_vs_implicit "
-          f"{ml100k['shoplake-als'][1].wall / ml100k['implicit-als'][1].wall:.2f} ratio")
+    lines = [bench_line("als.ml100k.ndcg10", als["ndcg_at_k"], "score"),
+             baseline_line("als.ml100k.ndcg10", implicit["ndcg_at_k"], "score (implicit ALS)"),
+             bench_line("als.ml100k.precision10", als["precision_at_k"], "score"),
+             baseline_line("als.ml100k.precision10", implicit["precision_at_k"], "score (implicit ALS)"),
+             bench_line("als.ml100k.map", als["map"], "score"),
+             baseline_line("als.ml100k.map", implicit["map"], "score (implicit ALS)"),
+             bench_line("als.ml100k.popularity_ndcg10", popular["ndcg_at_k"], "score"),
+             bench_line("als.ml100k.implicit_ndcg10", implicit["ndcg_at_k"], "score"),
+             bench_line("als.ml100k.train_time_vs_implicit", time_vs_implicit(ml100k), "ratio")]
     if "synthetic-5m" in parts:
-        big = parts["synthetic-5m"]
-        print(f"BENCH als.5m.train_time_vs_implicit {big['shoplake-als'][1].wall / big['implicit-als'][1].wall:.2f} ratio")
+        lines.append(bench_line("als.5m.train_time_vs_implicit", time_vs_implicit(parts["synthetic-5m"]), "ratio"))
+    print("\n".join(lines))
     return 0
 
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
-from support import bench_line  # noqa: E402
+from support import baseline_line, bench_line  # noqa: E402
 from torch import nn  # noqa: E402
 
 from shoplake.config import load_config  # noqa: E402
@@ -167,6 +167,7 @@ def main() -> int:
         bench_line("dl.loader_ratio_train", result["train"], f"petastorm/in-memory ({result['device']})"),
         bench_line("dl.loader_ratio_inference", result["inference"], f"petastorm/in-memory ({result['device']})"),
         bench_line("dl.petastorm_train_samples_per_s", result["petastorm_train"], f"samples/s ({result['device']})"),
+        baseline_line("dl.petastorm_train_samples_per_s", result["memory_train"], f"samples/s in memory ({result['device']})"),
     ]
     lines += quality_lines(settings)
     print("\n".join(lines))

@@ -41,7 +41,7 @@ from pyspark.sql import functions as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from bench.support import bench_line  # noqa: E402
+from bench.support import baseline_line, bench_line  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.log import get_logger, setup_logging  # noqa: E402
 
@@ -193,7 +193,8 @@ def main() -> None:
             for group in ours_by_series:
                 peer_group = next(g for g in peer_by_series if g["series_id"] == group["series_id"])
                 print(f"  {group['series_id']:<24} MASE: shoplake {group['gbt_mase']:.3f}  seasonal-naive "
-                      f"{group['seasonal_naive_mase']:.3f}  LightGBM {peer_group['peer_mase']:.3f}")
+                      f"{group['seasonal_naive_mase']:.3f}  LightGBM {peer_group['peer_mase']:.3f}  "
+                      f"shoplake / seasonal-naive {group['gbt_mase'] / group['seasonal_naive_mase']:.3f}")
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
     print(f"\n{'data':<16} {'model':<22} {'WAPE':>7} {'MASE':>7} {'train s':>8}   (real: mean over series)")
@@ -203,8 +204,11 @@ def main() -> None:
     for data in ("synthetic", "real"):
         if (data, "shoplake GBT") in figures:
             print(bench_line(f"forecast.{data}.mase", figures[(data, "shoplake GBT")], "MASE"))
+            print(baseline_line(f"forecast.{data}.mase", figures[(data, "seasonal-naive")], "MASE (seasonal-naive)"))
             print(bench_line(f"forecast.peer.{data}.mase", figures[(data, "LightGBM (mlforecast)")], "MASE"))
             print(bench_line(f"forecast.{data}.seasonal_naive.mase", figures[(data, "seasonal-naive")], "MASE"))
+            print(bench_line(f"forecast.{data}.mase_vs_seasonal_naive",
+                             figures[(data, "shoplake GBT")] / figures[(data, "seasonal-naive")], "ratio"))
 
 
 if __name__ == "__main__":

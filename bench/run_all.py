@@ -1,5 +1,9 @@
 """Run every benchmark under bench/ and print one Markdown table of their BENCH figures.
 
+Each ``BENCH <name> <value> <unit>`` line is a row; a ``BASELINE <name> <value> <unit>`` line of
+the same run fills its baseline and the ratio (shoplake / baseline). A figure that is itself a
+ratio shows it as the ratio.
+
     python bench/run_all.py [--only ingest,lake_write] [--out bench/results/latest.md]
 """
 from __future__ import annotations
@@ -16,13 +20,28 @@ BENCH_DIR = Path(__file__).resolve().parent
 NOT_BENCHMARKS = {"__init__", "support", "run_all"}
 
 
-def figures(output: str) -> list[tuple[str, str, str]]:
-    """The ``BENCH <name> <value> <unit>`` lines of one benchmark's output."""
-    rows = []
+def figures(output: str, prefix: str = "BENCH") -> dict[str, tuple[str, str]]:
+    """The ``<prefix> <name> <value> <unit>`` lines of one benchmark's output: name -> (value, unit)."""
+    found = {}
     for line in output.splitlines():
         parts = line.split()
-        if len(parts) >= 3 and parts[0] == "BENCH":
-            rows.append((parts[1], parts[2], " ".join(parts[3:])))
+        if len(parts) >= 3 and parts[0] == prefix:
+            found[parts[1]] = (parts[2], " ".join(parts[3:]))
+    return found
+
+
+def table_rows(output: str, machine: str) -> list[str]:
+    """Markdown rows (figure, shoplake, baseline, ratio, machine) of one benchmark's output."""
+    baselines = figures(output, "BASELINE")
+    rows = []
+    for name, (value, unit) in figures(output).items():
+        base_value, base_unit = baselines.get(name, ("", ""))
+        if base_value:
+            ratio = f"{float(value) / float(base_value):.3g}" if float(base_value) else ""
+        else:
+            ratio = value if unit == "ratio" else ""
+        baseline = f"{base_value} {base_unit}".strip()
+        rows.append(f"| {name} | {value} {unit} | {baseline} | {ratio} | {machine} |")
     return rows
 
 
@@ -35,7 +54,7 @@ def main() -> int:
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB"
-    table = ["| figure | value | unit | machine |", "| --- | --- | --- | --- |"]
+    table = ["| figure | shoplake | baseline | ratio | machine |", "| --- | --- | --- | --- | --- |"]
     failed = []
     for name in names:
         print(f"== bench/{name}.py", flush=True)
@@ -44,7 +63,7 @@ def main() -> int:
         if run.returncode != 0:
             failed.append(name)
             print(run.stderr[-3000:], file=sys.stderr)
-        table += [f"| {n} | {v} | {u} | {machine} |" for n, v, u in figures(run.stdout)]
+        table += table_rows(run.stdout, machine)
     text = "\n".join(table)
     print(text)
     if args.out:

@@ -39,7 +39,15 @@ class DriverMemory:
         self._thread.join()
 
 
+def _number(value: float) -> str:
+    return f"{value:.4g}" if isinstance(value, float) and abs(value) < 1000 else f"{round(value)}"
+
+
 def bench_line(name: str, value: float, unit: str) -> str:
     """One collectable figure: ``BENCH <name> <value> <unit>``."""
-    text = f"{value:.4g}" if isinstance(value, float) and abs(value) < 1000 else f"{round(value)}"
-    return f"BENCH {name} {text} {unit}"
+    return f"BENCH {name} {_number(value)} {unit}"
+
+
+def baseline_line(name: str, value: float, unit: str) -> str:
+    """What figure ``name`` is compared with, measured in the same run: ``BASELINE <name> <value> <unit>``."""
+    return f"BASELINE {name} {_number(value)} {unit}"

@@ -48,12 +48,16 @@ def source_wins(source_order: Column, target_order: Column) -> Column:
 
 @contextmanager
 def persisted(df: DataFrame) -> Iterator[DataFrame]:
-    """``df`` cached (memory, then disk) for a block that reads it more than once; a cache the caller made stays."""
+    """``df`` cached on local disk for a block that reads it more than once; a cache the caller made stays.
+
+    Disk, not memory: a micro-batch or merge source may be larger than the heap, and a cache that
+    first unrolls blocks in memory can exhaust it where one written straight to disk cannot.
+    """
     level = df.storageLevel  # the cache manager's level for this plan, whoever cached it
     if level.useMemory or level.useDisk:
         yield df
         return
-    cached = df.persist(StorageLevel.MEMORY_AND_DISK)
+    cached = df.persist(StorageLevel.DISK_ONLY)
     try:
         yield cached
     finally:
