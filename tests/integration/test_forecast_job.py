@@ -72,6 +72,15 @@ def test_the_run_scores_gbt_beside_the_baselines_and_registers_only_a_winner(sho
     assert run.data.params["table.gold.daily_item_sales.version"] == str(shop["lake"].version("gold.daily_item_sales"))
 
 
+def test_the_logged_model_fits_the_configured_loss(shop):
+    import mlflow
+
+    cfg = shop["settings"]
+    mlflow.set_tracking_uri(cfg.mlflow.tracking_uri)
+    model = mlflow.spark.load_model(f"runs:/{shop['summary']['run_id']}/model")
+    assert model.stages[-1].getLossType() == cfg.forecast.loss == "absolute"
+
+
 def test_missing_days_are_filled_with_zero_sales_and_counted(shop):
     sales = shop["lake"].read("gold.daily_item_sales")
     last = sales.agg(F.max("date")).first()[0]

@@ -10,6 +10,7 @@ def test_defaults_and_the_monthly_profile():
     monthly = fs.for_frequency("month")
     assert (monthly.frequency, monthly.season_length, monthly.holidays) == ("month", 12, ())
     assert all(isinstance(k, int) for k in monthly.lags) and monthly.registered_model.endswith("-monthly")
+    assert (fs.loss, monthly.loss) == ("absolute", "squared")  # the median for daily units, the mean monthly
 
 
 def test_lags_from_the_environment_become_integers():
@@ -24,6 +25,8 @@ def test_lags_from_the_environment_become_integers():
     ("forecast.interval_level", 1.0, r"forecast.interval_level: must be in \(0, 1\)"),
     ("forecast.holidays", ["12-32"], "forecast.holidays: '12-32' is not MM-DD or YYYY-MM-DD"),
     ("forecast.frequency", "week", "forecast.frequency: 'week' is not one of day, month"),
+    ("forecast.loss", "huber", "forecast.loss: 'huber' is not one of squared, absolute"),
+    ("forecast.monthly", {"loss": "l1"}, "forecast.monthly.loss: 'l1' is not one of squared, absolute"),
     ("forecast.monthly", {"horizon": 0}, "forecast.monthly.horizon: must be >= 1"),
     ("forecast.monthly", {"horizn": 12}, "forecast.monthly: unknown key 'horizn'"),
 ])
