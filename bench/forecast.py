@@ -15,10 +15,11 @@ MASE). The peer is LightGBM through Nixtla's ``mlforecast`` with the same lags, 
 and calendar features, the same loss (``forecast.loss``: L1 daily, L2 monthly), one global
 model, the direct strategy (one model per step) and the same series-level scaling; it is
 refit on exactly the same folds (each series' last ``folds x horizon`` periods, zero-filled
-the same way) and scored by the same Spark metric code. MASE is scaled by each series' in-sample seasonal-naive MAE (period 7 daily, 12
-monthly) up to the fold's origin and averaged over series and folds. Training time is wall
-time of all folds plus the final fit for shoplake (it also logs to MLflow) and of all folds
-for the peer, on this machine.
+the same way) and scored by the same Spark metric code. MASE is scaled by each series'
+in-sample seasonal-naive MAE (period 7 daily, 12 monthly) up to the fold's origin and averaged
+over series and folds; ``mase_vs_seasonal_naive`` is shoplake's MASE over seasonal-naive's on
+the same folds. Training time is wall time of all folds plus the final fit for shoplake (it
+also logs to MLflow) and of all folds for the peer, on this machine.
 
 Benchmark-only dependencies: ``pip install mlforecast==1.1.0 lightgbm==4.7.0``.
 Run: ``.venv/bin/python bench/forecast.py [--env test] [--users 24000 --days 366 --products 300]``.
