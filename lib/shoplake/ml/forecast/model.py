@@ -27,9 +27,10 @@ def fit_model(rows: DataFrame, fs: ForecastSettings) -> PipelineModel:
     levels = max(len(i.labels) + 1 for i in indexers)
     assembler = VectorAssembler(inputCols=feature_columns(fs) + [f"{c}_index" for c in CATEGORICAL],
                                 outputCol=FEATURES)
-    gbt = GBTRegressor(featuresCol=FEATURES, labelCol=LABEL, predictionCol=SCALED_PREDICTION, lossType=fs.loss, maxIter=fs.max_iter,
-                       maxDepth=fs.max_depth, stepSize=fs.step_size, subsamplingRate=fs.subsampling_rate,
-                       minInstancesPerNode=fs.min_instances_per_node, maxBins=max(fs.max_bins, levels), seed=fs.seed)
+    gbt = GBTRegressor(featuresCol=FEATURES, labelCol=LABEL, predictionCol=SCALED_PREDICTION, lossType=fs.loss,
+                       maxIter=fs.max_iter, maxDepth=fs.max_depth, stepSize=fs.step_size,
+                       subsamplingRate=fs.subsampling_rate, minInstancesPerNode=fs.min_instances_per_node,
+                       maxBins=max(fs.max_bins, levels), seed=fs.seed)
     return Pipeline(stages=[*indexers, assembler, gbt]).fit(rows)
 
 
