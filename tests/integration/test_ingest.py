@@ -174,7 +174,7 @@ def test_no_raw_pii_in_silver_or_gold(shop):
 
 
 def mb_of_files(folder: Path, files: int) -> float:
-    """The input size in MB of about ``files`` typical files of ``folder``: a batch limit that cuts it into several batches."""
+    """The size in MB of about ``files`` typical files of ``folder``: a batch limit that cuts it into several batches."""
     sizes = sorted(f.stat().st_size for f in folder.rglob("*.json"))
     return files * sizes[len(sizes) // 2] / 2**20
 
@@ -221,7 +221,8 @@ def test_job_killed_after_a_bronze_commit_reruns_to_the_same_tables(shop, tmp_pa
     inputs = tmp_path / "inputs"
     shutil.copytree(shop["inputs"], inputs)
     env = {"SHOPLAKE__LAKE__ROOT": str(tmp_path / "lake"), "SHOPLAKE__PATHS__INPUTS": str(inputs),
-           "SHOPLAKE__INGEST__MAX_BATCH_MB": str(mb_of_files(inputs / "clickstream", 3)), "SHOPLAKE_PSEUDONYM_KEY": KEY.decode()}
+           "SHOPLAKE__INGEST__MAX_BATCH_MB": str(mb_of_files(inputs / "clickstream", 3)),
+           "SHOPLAKE_PSEUDONYM_KEY": KEY.decode()}
     command = [sys.executable, "-m", "shoplake.cli", "run", "ingest_clickstream", "--env", "test"]
     bronze_log = tmp_path / "lake" / "bronze" / "clickstream" / "_delta_log"
     job = subprocess.Popen(command, cwd=tmp_path, env=dict(os.environ, **env), stdout=subprocess.DEVNULL,
