@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from pyspark.sql import functions as F
 
-from shoplake.datasets import fashion_mnist, registry
-from shoplake.datasets.convert import convert
+from shoplake.datasets import clothing_reviews, fashion_mnist, registry
+from shoplake.datasets.convert import convert, export
 from shoplake.datasets.export import write_input
 from shoplake.datasets.fetch import FetchError, dataset_dir, fetch
 from shoplake.schemas import CONTRACTS
@@ -62,8 +62,11 @@ def test_clothing_reviews(spark, settings, tmp_path):
     assert reviews.count() == 23_486 and sorted(shares) == [1, 2, 3, 4, 5]
     assert shares[5] == pytest.approx(0.559, abs=0.01) and shares[1] == pytest.approx(0.036, abs=0.01)
     assert reviews.filter("text IS NOT NULL").count() == 23_486 - 845
-    categories = dict(read_back(spark, frames["products"], "products", tmp_path).groupBy("category").count().collect())
-    assert sum(categories.values()) == 1_199 and categories["Lounge"] == 220
+    products = read_back(spark, frames["products"], "products", tmp_path)
+    categories = dict(products.groupBy("category").count().collect())
+    assert sum(categories.values()) == 1_206 and categories["Lounge"] == 220
+    assert categories[clothing_reviews.UNCLASSIFIED] == 7  # ids the dataset gives no class: kept, not dropped
+    assert reviews.join(products, "product_id", "left_anti").count() == 0  # every review's product is there
 
 
 def test_fashion_mnist_products_with_images(spark, settings, tmp_path):
@@ -90,6 +93,14 @@ def test_retail_series_as_monthly_item_sales(spark, settings, tmp_path):
         "antidiabetic-drugs-aus": (204, "1991-07-01", "2008-06-01"),
     }
     assert sales.filter("revenue <= 0 OR revenue IS NULL").count() == 0
+
+
+def test_datasets_exported_into_one_folder_keep_each_others_files(spark, settings, tmp_path):
+    counts = {name: export(name, settings.paths.cache, tmp_path) for name in ("movielens-100k", "womens-clothing-reviews")}
+    assert sorted(p.name for p in (tmp_path / "products").iterdir()) == ["movielens-100k.json",
+                                                                          "womens-clothing-reviews.json"]
+    products = spark.read.schema(CONTRACTS["products"].schema).json(str(tmp_path / "products"))
+    assert products.count() == counts["movielens-100k"]["products"] + counts["womens-clothing-reviews"]["products"]
 
 
 def test_checksum_mismatch_is_refused(settings, tmp_path, monkeypatch):

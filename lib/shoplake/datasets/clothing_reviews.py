@@ -6,6 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+UNCLASSIFIED = "Unclassified"  # the category of the few clothing ids the dataset gives no class
+
 
 def _read(folder: Path) -> pd.DataFrame:
     frame = pq.read_table(folder / "reviews.parquet").to_pandas()
@@ -27,17 +29,17 @@ def to_reviews(folder: Path) -> pd.DataFrame:
 
 
 def to_products(folder: Path) -> pd.DataFrame:
-    """One product per reviewed clothing id, with its class as the category."""
+    """One product per reviewed clothing id, with its class as the category (``UNCLASSIFIED`` when it has none)."""
     frame = _read(folder).drop_duplicates("Clothing ID").sort_values("Clothing ID")
     return pd.DataFrame({
         "product_id": "wc" + frame["Clothing ID"].astype(str),
         "title": None,
         "description": frame["Department Name"],
-        "category": frame["Class Name"],
+        "category": frame["Class Name"].fillna(UNCLASSIFIED),
         "brand": None,
         "price": None,
         "image": None,
-    }).dropna(subset=["category"])
+    })
 
 
 def texts_by_rating(folder: Path) -> dict[int, list[tuple[str | None, str]]]:

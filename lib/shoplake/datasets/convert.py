@@ -41,10 +41,13 @@ def convert(name: str, cache: str | Path) -> dict[str, pd.DataFrame]:
 
 
 def export(name: str, cache: str | Path, out: str | Path) -> dict[str, int]:
-    """Write dataset ``name`` as input files under ``out``; return rows written per contract."""
+    """Write dataset ``name`` as input files ``<out>/<contract>/<name>.json``; return rows written per contract.
+
+    Files are named after the dataset, so datasets exported into one folder sit side by side.
+    """
     counts = {}
     for contract_name, frame in convert(name, cache).items():
-        files = write_input(frame, CONTRACTS[contract_name], out)
+        files = write_input(frame, CONTRACTS[contract_name], out, stem=name)
         counts[contract_name] = len(frame)
         log.info("%s: wrote %d %s records in %d files under %s", name, len(frame), contract_name, len(files), out)
     return counts

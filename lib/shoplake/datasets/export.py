@@ -12,19 +12,22 @@ from shoplake.schemas import Contract
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def write_input(frame: pd.DataFrame, contract: Contract, out: str | Path) -> list[Path]:
-    """Write ``frame`` under ``<out>/<contract.name>/`` (one file per arrival day); return the files."""
+def write_input(frame: pd.DataFrame, contract: Contract, out: str | Path, stem: str = "part-00000") -> list[Path]:
+    """Write ``frame`` under ``<out>/<contract.name>/`` as ``<stem>.json`` (one per arrival day); return the files.
+
+    Sources written into one folder need different stems, or the later overwrites the earlier.
+    """
     if list(frame.columns) != contract.schema.fieldNames():
         raise ValueError(f"{contract.name}: columns {list(frame.columns)} != {contract.schema.fieldNames()}")
     folder = Path(out) / contract.name
     lines = np.array(_json_lines(_render_times(frame, contract)), dtype=object)
     if contract.arrival is None:
-        return [_write(lines, folder / "part-00000.json")]
+        return [_write(lines, folder / f"{stem}.json")]
     day = frame[contract.arrival].dt.strftime("%Y-%m-%d").fillna("").to_numpy()
     files = []
     for date in sorted(set(day)):
         subfolder = folder / f"date={date}" if date else folder
-        files.append(_write(lines[day == date], subfolder / "part-00000.json"))
+        files.append(_write(lines[day == date], subfolder / f"{stem}.json"))
     return files
 
 
