@@ -24,6 +24,7 @@ from shoplake.dl.text.weights import minilm_folder
 
 FAMILY = "sentiment"
 TOKENS = ("input_ids", "attention_mask")
+LENGTH = "tokens"  # a review's token count: scoring batches reviews of similar length (the model trims the padding)
 SCORES = StructType([
     StructField("review_id", StringType()),
     StructField("product_id", StringType()),
@@ -95,8 +96,9 @@ def score_reviews(reviews: DataFrame, model: SentimentModel, settings: Settings)
     usable, skipped = split_skipped(with_review_text(reviews))
     tokens = with_tokens(usable.select("review_id", "product_id", "review_text"), "review_text",
                          model.tokenizer_json, model.max_seq_len).drop("review_text")
+    tokens = tokens.withColumn(LENGTH, F.aggregate("attention_mask", F.lit(0), lambda total, x: total + x))
     scored = map_model(tokens, partial(from_spec, model.spec()), model, _score_batch, SCORES,
-                       settings.dl.inference_batch_size, settings.dl.device)
+                       settings.dl.inference_batch_size, settings.dl.device, sort_by=LENGTH)
     return scored, skipped.select("review_id", "product_id", "skip_reason")
 
 
