@@ -114,6 +114,16 @@ def _latest(client: MlflowClient, settings, family: str, run_name: str):
     return runs[0] if runs else None
 
 
+def _image_run_size(params) -> str:
+    return "full-size" if params.get("train_rows") == "0" and params.get("test_rows") == "0" else "CPU-sized"
+
+
+def _training_run(client: MlflowClient, model: str):
+    """The run that trained registered model ``model`` (``name/version``, as scoring runs record it)."""
+    name, _, version = model.rpartition("/")
+    return client.get_run(client.get_model_version(name, version).run_id)
+
+
 def quality_lines(settings) -> list[str]:
     """BENCH lines of the latest finished runs, each saying whether it was full-size or CPU-sized."""
     client = MlflowClient(settings.mlflow.tracking_uri)
@@ -130,18 +140,20 @@ def quality_lines(settings) -> list[str]:
     images = _latest(client, settings, "images", "train_images")
     if images:
         p, m = images.data.params, images.data.metrics
-        size = "full-size" if p.get("train_rows") == "0" and p.get("test_rows") == "0" else "CPU-sized"
+        size = _image_run_size(p)
         print(f"resnet: {size} run {images.info.run_id} ({p.get('arch')}, {p.get('epochs')} epochs, "
               f"{int(m.get('train_rows', 0))} training / {int(m.get('test_rows', 0))} held-out images)")
         lines.append(bench_line("resnet.test_accuracy", m["test_accuracy"], f"accuracy ({size})"))
     embed = _latest(client, settings, "images", "embed_images")
     if embed:
-        m = embed.data.metrics
+        m, model = embed.data.metrics, embed.data.params.get("model", "")
+        size = _image_run_size(_training_run(client, model).data.params)
         print(f"similar items: run {embed.info.run_id} ({int(m.get('products_embedded', 0))} products, "
-              f"model {embed.data.params.get('model')})")
+              f"model {model}, trained in a {size} run)")
         key = next((k for k in m if k.startswith("similar_precision_at_")), None)
         if key:
-            lines.append(bench_line("similar.precision10", m[key], f"precision@{key.rsplit('_', 1)[1]}"))
+            lines.append(bench_line("similar.precision10", m[key],
+                                    f"precision@{key.rsplit('_', 1)[1]} ({size} model)"))
     if not lines:
         print(f"no training run in {settings.mlflow.tracking_uri}: run train_sentiment, train_image_model and "
               "embed_images first for the quality figures")
