@@ -14,7 +14,8 @@ from shoplake.dl.inference import map_model
 pytestmark = pytest.mark.slow
 ROWS, BATCH = 500, 50
 OUT = StructType([StructField("id", LongType()), StructField("length", IntegerType()), StructField("scaled", DoubleType()),
-                  StructField("batch_low", IntegerType()), StructField("batch_high", IntegerType())])
+                  StructField("batch", LongType()), StructField("batch_low", IntegerType()),
+                  StructField("batch_high", IntegerType())])
 
 
 def scored_rows(spark, sort_by: str | None) -> pd.DataFrame:
@@ -32,13 +33,15 @@ def scored_rows(spark, sort_by: str | None) -> pd.DataFrame:
         lengths = torch.tensor(rows["length"].to_numpy(), dtype=torch.float32, device=device)[:, None]
         return pd.DataFrame({"id": rows["id"].to_numpy(), "length": rows["length"].to_numpy(),
                              "scaled": net(lengths)[:, 0].float().cpu().numpy().astype("float64"),
-                             "batch_low": rows["length"].min(), "batch_high": rows["length"].max()})
+                             "batch": rows["id"].iloc[0], "batch_low": rows["length"].min(),
+                             "batch_high": rows["length"].max()})
 
     return map_model(df, build, model, infer, OUT, BATCH, "cpu", sort_by=sort_by).toPandas()
 
 
 def batch_ranges(rows: pd.DataFrame) -> list[tuple[int, int]]:
-    return sorted(rows[["batch_low", "batch_high"]].drop_duplicates().itertuples(index=False, name=None))
+    """(lowest, highest) length of each batch (a batch is named by its first row's id), in order."""
+    return sorted(rows.groupby("batch")[["batch_low", "batch_high"]].first().itertuples(index=False, name=None))
 
 
 @pytest.mark.parametrize("sort_by", [None, "length"])
