@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.shoplake-installed
+BENCH_STAMP := $(VENV)/.shoplake-bench-installed
 ENV    ?= local
 ARGS   ?=
 
@@ -33,7 +34,12 @@ test: setup  ## run the whole test suite
 test-fast: setup  ## unit tests only
 	$(PY) -m pytest -m "not slow"
 
-bench: setup  ## run every benchmark under bench/
+# the benchmarks' own packages (implicit, mlforecast, lightgbm), pinned by constraints.txt
+$(BENCH_STAMP): $(STAMP)
+	$(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)  ## install the benchmarks' extras (first time only), then run every benchmark under bench/
 	$(PY) bench/run_all.py
 
 mlflow-ui: setup  ## serve the MLflow tracking store of conf/$(ENV).yaml on http://127.0.0.1:5000

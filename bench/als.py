@@ -1,14 +1,20 @@
-"""ALS benchmark: MovieLens 100k ranking quality and training cost at 1M/5M interactions.
+"""Recommender benchmark: ranking quality on MovieLens 100k and the demo shop, ALS training cost at 1M/5M.
 
-1. MovieLens 100k with Recommenders' protocol: a stratified 75/25 split of each user's ratings
-   (``python_stratified_split`` semantics), top 10 with training items removed, metrics as in
-   Recommenders' ``python_evaluation`` (MAP = its ``map``, the "MAP" of its published table).
-   Ratings are implicit feedback with confidence ``1 + alpha * log(1 + rating)``. shoplake's ALS
-   is tuned by NDCG@10 on a validation split carved out of training (rank, regParam and alpha,
-   then iterations); the popularity baseline and the ``implicit`` library's ALS (same
-   confidence, rank and iterations, its own regularization/alpha tuned on the same validation
-   split) are trained on the same split and scored by the same Spark code.
-2. Synthetic latent-factor interactions (1M and 5M rows): training time, CPU time and peak RSS of
+1. MovieLens 100k under two protocols: Recommenders' stratified 75/25 split of each user's ratings
+   (``python_stratified_split`` semantics) and the harder, more realistic chronological one (each
+   user's latest 20% is the test). Top 10 with training items removed, metrics as in Recommenders'
+   ``python_evaluation`` (MAP = its ``map``, the "MAP" of its published table). Ratings are implicit
+   feedback with confidence ``1 + alpha * log(1 + rating)``. shoplake's recommender is chosen
+   exactly as ``train_als`` chooses it (:func:`shoplake.ml.recommender.choose_and_test`: ALS with
+   and without recency weighting, blended with recent popularity, item co-occurrence, by NDCG@10
+   on a validation split carved out of training); ALS alone with the chosen parameters is shown
+   too. The popularity baseline and the ``implicit`` library's ALS (same confidence, rank and
+   iterations, its own regularization/alpha tuned on the same validation split) are trained on
+   the same split and scored by the same Spark code.
+2. The demo shop of ``make run`` (the ``small`` preset over 120 days, seed 42, fixed dates): its
+   ``gold.user_item_interactions`` under the default chronological split, shoplake's recommender
+   with ``conf/local.yaml``'s ``als`` section against popularity (bar: 1.05 times popularity).
+3. Synthetic latent-factor interactions (1M and 5M rows): training time, CPU time and peak RSS of
    shoplake's ALS (Spark ``local[2]``, 2 ALS blocks, Kryo) and ``implicit`` (its default
    conjugate-gradient solver, all cores) with the rank and iterations chosen in part 1.
    ``implicit`` trains in a fresh child process so its peak RSS is its own; Spark's is the JVM's.
@@ -33,15 +39,19 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.support import baseline_line, bench_line  # noqa: E402
+from bench.support import SHOP_START, baseline_line, bench_line, require  # noqa: E402
+
+require("implicit")  # the baseline, first imported after minutes of Spark work
 
 K = 10
 SEED = 42
 REFERENCE_NDCG = {"Spark ALS": 0.0442, "SAR": 0.3825, "NCF": 0.3961, "LightGCN": 0.4198, "BPR": 0.4420,
                   "BiVAE": 0.4751}  # Recommenders' published MovieLens 100k table
 # shoplake: regParam is frequency-scaled (Spark's ALS-WR); implicit: plain L2 regularization
-ALS_GRID = dict(rank=[32, 64], reg_param=[0.1, 0.2, 0.3], alpha=[0.5, 1.0, 2.0])
-ALS_ITERATIONS = [10, 15, 25]
+ML_CONFIG = dict(k=K, ranks=(32, 64), reg_params=(0.1, 0.3), alphas=(1.0,), max_iter=15, half_lives_days=(0.0, 90.0),
+                 popularity_weights=(0.25, 0.5), families=("als", "als+popularity", "cooccurrence"), seed=SEED)
+PROTOCOLS = {"stratified": 0.75, "chrono": 0.8}  # the share of each user's ratings that trains
+DEMO_DAYS = 120
 IMPLICIT_GRID = dict(regularization=[5.0, 20.0, 50.0], alpha=[0.5, 1.0, 2.0])
 SIZES = {"1m": 1_000_000, "5m": 5_000_000}
 
@@ -111,7 +121,7 @@ def bench_session():
     return settings, build_session(settings)
 
 
-def timed_fit(train, params):
+def timed_fit(train, params, half_life_days=0.0):
     """Fit shoplake's ALS, sampling the JVM's RSS and CPU time while it trains."""
     import psutil
 
@@ -128,45 +138,51 @@ def timed_fit(train, params):
     cpu_before = sum(sum(p.cpu_times()[:2]) for p in jvm)
     sampler.start()
     started = time.perf_counter()
-    model = fit_als(train, params)
+    model = fit_als(train, params, half_life_days)
     wall = time.perf_counter() - started
     stop.set()
     sampler.join()
     return model, Timing(wall, sum(sum(p.cpu_times()[:2]) for p in jvm) - cpu_before, peak[0])
 
 
-# ---- 1. MovieLens 100k ------------------------------------------------------------------------
+# ---- 1. MovieLens 100k, 2. the demo shop -------------------------------------------------------
 
-def movielens(spark, settings):
-    """Metrics, timings and parameters of shoplake's ALS, popularity and implicit on one split."""
-    from shoplake.datasets import movielens as ml
-    from shoplake.datasets.fetch import fetch
-    from shoplake.ml.als import RATING, AlsParams, recommend_als
-    from shoplake.ml.evaluation import evaluate_recommendations
-    from shoplake.ml.id_mapping import USER_INDEX, IdMapping
-    from shoplake.ml.popularity import item_popularity, recommend_popular
-    from shoplake.ml.splits import stratified_split
-    from shoplake.ml.tuning import param_grid, tune_als
-
-    ratings = ml.to_ratings(fetch("movielens-100k", settings.paths.cache))
-    ratings = spark.createDataFrame(ratings[["user_id", "item_id", "rating"]].rename(columns={"rating": RATING}))
-    mapping = IdMapping.fit(ratings, "user_id", "item_id")
-    train, test = (df.cache() for df in stratified_split(mapping.encode(ratings), 0.75, seed=SEED))
-    users = test.select(USER_INDEX).distinct().cache()
-    log(f"ml-100k: {train.count()} train / {test.count()} test ratings")
+def shoplake_vs_popularity(train, test, config):
+    """The recommender chosen as ``train_als`` chooses it, ALS alone and popularity on one split."""
+    from shoplake.ml.recommender import choose_and_test
 
     started = time.perf_counter()
-    best, trials = tune_als(train, param_grid(AlsParams(seed=SEED), **ALS_GRID), K, method="stratified", seed=SEED)
-    best, more = tune_als(train, param_grid(best, max_iter=ALS_ITERATIONS), K, method="stratified", seed=SEED)
-    log(f"shoplake tuning: {len(trials) + len(more)} trials in {time.perf_counter() - started:.0f}s; best {best}")
-    model, timing = timed_fit(train, best)
-    results = {"shoplake-als": (evaluate_recommendations(recommend_als(model, users, train, K), train, test, K),
-                                timing, best)}
-    popular = recommend_popular(item_popularity(train), users, train, K)
-    results["popularity"] = (evaluate_recommendations(popular, train, test, K), None, None)
+    choice, metrics = choose_and_test(train, test, config)
+    log(f"shoplake: {len(choice.trials)} candidates in {time.perf_counter() - started:.0f}s; "
+        f"chose {choice.recipe.describe()}")
+    scores = {name: {m: metrics[f"{name}_{m}"] for m, _ in METRICS} for name in ("model", "als", "popularity")}
+    model, timing = timed_fit(train, choice.best_als.als, choice.best_als.half_life_days)
+    return choice, {"shoplake": (scores["model"], None, choice.recipe.describe()),
+                    "shoplake-als": (scores["als"], timing, choice.best_als.als),
+                    "popularity": (scores["popularity"], None, None)}
 
+
+def movielens(spark, settings, protocol: str):
+    """Metrics, timings and parameters of shoplake, its ALS, popularity and implicit on one protocol's split."""
+    from shoplake.datasets import movielens as ml
+    from shoplake.datasets.fetch import fetch
+    from shoplake.ml.evaluation import evaluate_recommendations
+    from shoplake.ml.id_mapping import IdMapping
+    from shoplake.ml.recommender import RecommenderConfig, index_interactions
+    from shoplake.ml.splits import split
+
+    ratio = PROTOCOLS[protocol]
+    ratings = spark.createDataFrame(ml.to_ratings(fetch("movielens-100k", settings.paths.cache)))
+    mapping = IdMapping.fit(ratings, "user_id", "item_id")
+    indexed = index_interactions(ratings, mapping, "rating", "timestamp")
+    train, test = (df.cache() for df in split(indexed, protocol, ratio, SEED))
+    log(f"ml-100k {protocol}: {train.count()} train / {test.count()} test ratings")
+    config = RecommenderConfig(split=protocol, train_ratio=ratio, validation_ratio=ratio, **ML_CONFIG)
+    choice, results = shoplake_vs_popularity(train, test, config)
+
+    best = choice.best_als.als
     shape = (mapping.users.count(), mapping.items.count())
-    fit_part, validation = (df.cache() for df in stratified_split(train, 0.75, seed=SEED))
+    fit_part, validation = (df.cache() for df in split(train, protocol, ratio, SEED))
     fit_frame = fit_part.toPandas()
     scored = []
     for regularization in IMPLICIT_GRID["regularization"]:
@@ -179,6 +195,34 @@ def movielens(spark, settings):
     results["implicit-als"] = (evaluate_recommendations(implicit_recs(spark, recs), train, test, K), timing,
                                f"factors={best.rank}, iterations={best.max_iter}, "
                                f"regularization={regularization}, alpha={alpha}")
+    return results
+
+
+def demo_shop(spark, settings, folder: Path):
+    """shoplake's recommender and popularity on the demo shop's interactions, chronological split."""
+    from dataclasses import replace
+
+    from shoplake.datasets.generator import generate, make_config
+    from shoplake.ingest.gold import user_item_interactions
+    from shoplake.ingest.load_clickstream import ingest_clickstream
+    from shoplake.lake import open_lake
+    from shoplake.ml.id_mapping import IdMapping
+    from shoplake.ml.recommender import RecommenderConfig, index_interactions
+    from shoplake.ml.splits import split
+
+    config = make_config("small", days=DEMO_DAYS, seed=SEED, start_date=SHOP_START)
+    generate(spark, config, str(folder / "inputs"), str(folder / "truth"), settings.paths.cache)
+    shop = replace(settings, lake=replace(settings.lake, root=str(folder / "lake")),
+                   paths=replace(settings.paths, inputs=str(folder / "inputs")))
+    lake = open_lake(spark, shop)
+    ingest_clickstream(spark, lake, shop, b"bench-als")
+    interactions = user_item_interactions(lake.read("silver.events"), shop.gold.interaction_weights).cache()
+    mapping = IdMapping.fit(interactions, "user_id", "product_id")
+    recommender = RecommenderConfig.from_settings(shop.als, k=K)
+    train, test = (df.cache() for df in split(index_interactions(interactions, mapping), recommender.split,
+                                              recommender.train_ratio, SEED))
+    log(f"demo shop: {train.count()} train / {test.count()} test interactions")
+    _, results = shoplake_vs_popularity(train, test, recommender)
     return results
 
 
@@ -240,15 +284,15 @@ METRICS = [("precision_at_k", "prec@10"), ("recall_at_k", "rec@10"), ("ndcg_at_k
 
 def print_table(parts: dict[str, dict]) -> None:
     """One table: timings against implicit, then the ranking metrics where there are any."""
-    header = f"{'data':<14}{'model':<14}{'train_s':>9}{'x_impl':>8}{'cpu_s':>9}{'x_impl':>8}{'peak_MiB':>10}"
+    header = f"{'data':<16}{'model':<14}{'train_s':>9}{'x_impl':>8}{'cpu_s':>9}{'x_impl':>8}{'peak_MiB':>10}"
     header += "".join(f"{label:>9}" for _, label in METRICS)
     print(header)
     print("-" * len(header))
     for part, results in parts.items():
-        reference = results["implicit-als"][1]
+        reference = results["implicit-als"][1] if "implicit-als" in results else None
         for model, (metrics, timing, _) in results.items():
-            row = f"{part:<14}{model:<14}"
-            if timing:
+            row = f"{part:<16}{model:<14}"
+            if timing and reference:
                 row += (f"{timing.wall:9.2f}{timing.wall / reference.wall:7.1f}x{timing.cpu:9.2f}"
                         f"{timing.cpu / reference.cpu:7.1f}x{timing.rss:10.0f}")
             else:
@@ -275,23 +319,32 @@ def main() -> int:
     parser.add_argument("--sizes", default="1m,5m", help="synthetic sizes, comma-separated, of: 1m, 5m")
     args = parser.parse_args()
     settings, spark = bench_session()
-    parts = {"ml-100k": movielens(spark, settings)}
+    parts = {"ml-100k": movielens(spark, settings, "stratified"), "ml-100k/chrono": movielens(spark, settings, "chrono")}
+    with tempfile.TemporaryDirectory(prefix="shoplake-bench-als-") as folder:
+        parts["demo/chrono"] = demo_shop(spark, settings, Path(folder))
     best = parts["ml-100k"]["shoplake-als"][2]
     for label in filter(None, args.sizes.split(",")):
         parts[f"synthetic-{label}"] = scale(spark, SIZES[label], best)
     spark.stop()
     print_table(parts)
-    ml100k = parts["ml-100k"]
-    als, popular, implicit = (ml100k[name][0] for name in ("shoplake-als", "popularity", "implicit-als"))
-    lines = [bench_line("als.ml100k.ndcg10", als["ndcg_at_k"], "score"),
+    ml100k, chrono, demo = parts["ml-100k"], parts["ml-100k/chrono"], parts["demo/chrono"]
+    ours, popular, implicit = (ml100k[name][0] for name in ("shoplake", "popularity", "implicit-als"))
+    demo_ours, demo_popular = demo["shoplake"][0]["ndcg_at_k"], demo["popularity"][0]["ndcg_at_k"]
+    lines = [bench_line("als.ml100k.ndcg10", ours["ndcg_at_k"], "score"),
              baseline_line("als.ml100k.ndcg10", implicit["ndcg_at_k"], "score (implicit ALS)"),
-             bench_line("als.ml100k.precision10", als["precision_at_k"], "score"),
+             bench_line("als.ml100k.precision10", ours["precision_at_k"], "score"),
              baseline_line("als.ml100k.precision10", implicit["precision_at_k"], "score (implicit ALS)"),
-             bench_line("als.ml100k.map", als["map"], "score"),
+             bench_line("als.ml100k.map", ours["map"], "score"),
              baseline_line("als.ml100k.map", implicit["map"], "score (implicit ALS)"),
              bench_line("als.ml100k.popularity_ndcg10", popular["ndcg_at_k"], "score"),
              bench_line("als.ml100k.implicit_ndcg10", implicit["ndcg_at_k"], "score"),
-             bench_line("als.ml100k.train_time_vs_implicit", time_vs_implicit(ml100k), "ratio")]
+             bench_line("als.ml100k.train_time_vs_implicit", time_vs_implicit(ml100k), "ratio"),
+             bench_line("als.ml100k.chrono_ndcg10", chrono["shoplake"][0]["ndcg_at_k"], "score"),
+             baseline_line("als.ml100k.chrono_ndcg10", chrono["popularity"][0]["ndcg_at_k"], "score (popularity)"),
+             baseline_line("als.ml100k.chrono_ndcg10", chrono["implicit-als"][0]["ndcg_at_k"], "score (implicit ALS)"),
+             bench_line("als.demo.chrono_ndcg10", demo_ours, "score"),
+             baseline_line("als.demo.chrono_ndcg10", demo_popular, "score (popularity)"),
+             bench_line("als.demo.chrono_ndcg10_vs_popularity", demo_ours / demo_popular, "ratio")]
     if "synthetic-5m" in parts:
         lines.append(bench_line("als.5m.train_time_vs_implicit", time_vs_implicit(parts["synthetic-5m"]), "ratio"))
     print("\n".join(lines))

@@ -9,7 +9,9 @@
    ``dl.loader_ratio`` is the lower of the training and inference ratios. Materialising the
    DataFrame for petastorm is a one-off cost per training run, reported apart.
 2. Quality: the latest ``train_sentiment``, ``train_images`` and ``embed_images`` runs in the
-   config's MLflow store, each stated as a full-size run (every row, full model) or a CPU-sized one.
+   config's MLflow store, each stated as a full-size run (every row, full model) or a CPU-sized one,
+   with the classical baseline each training run fitted on the same split as the figure's baseline
+   (TF-IDF + logistic regression for sentiment, logistic regression on the pixels for the ResNet).
 
 Run: ``.venv/bin/python bench/dl.py [--env local] [--images 4096] [--repeats 2]``.
 """
@@ -37,6 +39,7 @@ from shoplake.datasets.fetch import fetch  # noqa: E402
 from shoplake.datasets.png import encode_gray  # noqa: E402
 from shoplake.dl.device import describe, pick_device  # noqa: E402
 from shoplake.dl.petastorm_bridge import PetastormBatches, TensorBatches, converted  # noqa: E402
+from shoplake.dl.scorecard import training_run  # noqa: E402
 from shoplake.dl.training import TrainSpec, predict, train  # noqa: E402
 from shoplake.dl.vision.images import with_pixels  # noqa: E402
 from shoplake.dl.vision.resnet import ResNet  # noqa: E402
@@ -118,10 +121,12 @@ def _image_run_size(params) -> str:
     return "full-size" if params.get("train_rows") == "0" and params.get("test_rows") == "0" else "CPU-sized"
 
 
-def _training_run(client: MlflowClient, model: str):
-    """The run that trained registered model ``model`` (``name/version``, as scoring runs record it)."""
-    name, _, version = model.rpartition("/")
-    return client.get_run(client.get_model_version(name, version).run_id)
+def _with_baseline(metrics: dict, name: str, metric: str, unit: str) -> list[str]:
+    """The BENCH line of a training run's test metric and, when the run has one, its baseline's BASELINE line."""
+    lines = [bench_line(name, metrics[metric], unit)]
+    if f"baseline_{metric}" in metrics:
+        lines.append(baseline_line(name, metrics[f"baseline_{metric}"], f"{unit}, baseline on the same split"))
+    return lines
 
 
 def quality_lines(settings) -> list[str]:
@@ -135,19 +140,20 @@ def quality_lines(settings) -> list[str]:
         print(f"sentiment: {size} run {sentiment.info.run_id} ({p.get('rows')} rows (0: all), "
               f"{p.get('encoder_layers')} layers, max_seq_len {p.get('max_seq_len')}, {p.get('epochs')} epochs, "
               f"{int(m.get('train_rows', 0))} training / {int(m.get('test_rows', 0))} held-out reviews)")
-        lines += [bench_line("sentiment.auc_pos_neg", m["test_auc_pos_neg"], f"AUC ({size})"),
-                  bench_line("sentiment.macro_f1", m["test_macro_f1"], f"macro-F1 ({size})")]
+        lines += _with_baseline(m, "sentiment.auc_pos_neg", "test_auc_pos_neg", f"AUC ({size})")
+        lines += _with_baseline(m, "sentiment.macro_f1", "test_macro_f1", f"macro-F1 ({size})")
     images = _latest(client, settings, "images", "train_images")
     if images:
         p, m = images.data.params, images.data.metrics
         size = _image_run_size(p)
         print(f"resnet: {size} run {images.info.run_id} ({p.get('arch')}, {p.get('epochs')} epochs, "
               f"{int(m.get('train_rows', 0))} training / {int(m.get('test_rows', 0))} held-out images)")
-        lines.append(bench_line("resnet.test_accuracy", m["test_accuracy"], f"accuracy ({size})"))
+        lines += _with_baseline(m, "resnet.test_accuracy", "test_accuracy", f"accuracy ({size})")
     embed = _latest(client, settings, "images", "embed_images")
     if embed:
         m, model = embed.data.metrics, embed.data.params.get("model", "")
-        size = _image_run_size(_training_run(client, model).data.params)
+        trained = training_run(settings, model)
+        size = _image_run_size(trained.data.params) if trained else "unknown-size"
         print(f"similar items: run {embed.info.run_id} ({int(m.get('products_embedded', 0))} products, "
               f"model {model}, trained in a {size} run)")
         key = next((k for k in m if k.startswith("similar_precision_at_")), None)

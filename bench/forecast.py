@@ -21,7 +21,7 @@ over series and folds; ``mase_vs_seasonal_naive`` is shoplake's MASE over season
 the same folds. Training time is wall time of all folds plus the final fit for shoplake (it
 also logs to MLflow) and of all folds for the peer, on this machine.
 
-Benchmark-only dependencies: ``pip install mlforecast==1.1.0 lightgbm==4.7.0``.
+Benchmark-only dependencies ``mlforecast`` and ``lightgbm``: ``make bench`` installs them (the ``bench`` extras).
 Run: ``.venv/bin/python bench/forecast.py [--env test] [--users 24000 --days 366 --products 300]``.
 """
 from __future__ import annotations
@@ -42,9 +42,11 @@ from pyspark.sql import functions as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from bench.support import baseline_line, bench_line  # noqa: E402
+from bench.support import SHOP_START, baseline_line, bench_line, require  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.log import get_logger, setup_logging  # noqa: E402
+
+require("mlforecast", "lightgbm")  # the peer, first imported after the shop is generated and shoplake's backtest
 
 log = get_logger("bench.forecast")
 REAL_SERIES = ("aus-cafes-restaurants", "souvenir-shop-qld", "antidiabetic-drugs-aus")
@@ -64,7 +66,8 @@ def synthetic_sales(spark, settings, cache: Path, users: int, days: int, product
     if not (folder / "_READY").exists():
         shutil.rmtree(folder, ignore_errors=True)
         started = time.monotonic()
-        config = make_config("medium", users=users, days=days, products=products, seed=seed, corruption={})
+        config = make_config("medium", users=users, days=days, products=products, seed=seed, corruption={},
+                             start_date=SHOP_START)
         generate(spark, config, str(folder / "inputs"), str(folder / "truth"), settings.paths.cache)
         shop = replace(settings, lake=replace(settings.lake, root=str(folder / "lake")),
                        paths=replace(settings.paths, inputs=str(folder / "inputs")))

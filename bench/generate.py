@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.support import DriverMemory, bench_line  # noqa: E402
+from bench.support import SHOP_START, DriverMemory, bench_line  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.datasets.generator import generate, make_config  # noqa: E402
 from shoplake.session import build_session  # noqa: E402
@@ -40,7 +40,7 @@ def main() -> None:
     cores = spark.sparkContext.defaultParallelism
     results = []
     for preset in args.presets.split(","):
-        config = make_config(preset)
+        config = make_config(preset, start_date=SHOP_START)
         work = tempfile.mkdtemp(prefix=f"bench-generate-{preset}-")
         try:
             with DriverMemory() as memory:

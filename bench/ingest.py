@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyspark import StorageLevel  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
-from bench.support import DriverMemory, baseline_line, bench_line  # noqa: E402
+from bench.support import SHOP_START, DriverMemory, baseline_line, bench_line  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.datasets.generator import generate, make_config  # noqa: E402
 from shoplake.ingest.clickstream import clickstream_rules, first_per_key, sessionize, sessions  # noqa: E402
@@ -92,8 +92,8 @@ def run_size(spark, settings, events_wanted: int, memory: DriverMemory | None, r
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         users = max(1000, int(events_wanted / EVENTS_PER_MEDIUM_USER))
-        manifest = generate(spark, make_config("medium", users=users), str(work / "inputs"), str(work / "truth"),
-                            settings.paths.cache)
+        config = make_config("medium", users=users, start_date=SHOP_START)
+        manifest = generate(spark, config, str(work / "inputs"), str(work / "truth"), settings.paths.cache)
         events = manifest["counts"]["clickstream_records"]
         cfg = replace(settings, lake=replace(settings.lake, root=str(work / "lake")),
                       paths=replace(settings.paths, inputs=str(work / "inputs")))

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyspark.sql import functions as F  # noqa: E402
 
-from bench.support import DriverMemory, bench_line  # noqa: E402
+from bench.support import SHOP_START, DriverMemory, bench_line  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.datasets.generator import generate, make_config  # noqa: E402
 from shoplake.ingest.load_catalog import ingest_catalog  # noqa: E402
@@ -71,7 +71,8 @@ def main() -> None:
                       quality=replace(settings.quality, freshness_max_delay_hours=24 * 365 * 20))
         users = max(1000, int(args.events / EVENTS_PER_MEDIUM_USER))
         print(f"generating and ingesting {users:,} users ...", flush=True)
-        generate(spark, make_config("medium", users=users), cfg.paths.inputs, str(work / "truth"), cfg.paths.cache)
+        config = make_config("medium", users=users, start_date=SHOP_START)
+        generate(spark, config, cfg.paths.inputs, str(work / "truth"), cfg.paths.cache)
         lake = open_lake(spark, cfg)
         for load in (ingest_clickstream, ingest_orders, ingest_catalog):
             load(spark, lake, cfg, KEY)

@@ -1,9 +1,28 @@
-"""Shared by the benchmarks: peak driver memory and the ``BENCH <name> <value> <unit>`` lines."""
+"""Shared by the benchmarks: their optional packages, the generated shop's dates, peak driver memory and
+the ``BENCH <name> <value> <unit>`` lines."""
 from __future__ import annotations
 
+import importlib.util
+import sys
 import threading
+from datetime import date
+from pathlib import Path
 
 import psutil
+
+# the first day of every shop a benchmark generates: the same shop, so the same figures, on any day
+SHOP_START = date(2024, 1, 1)
+
+
+def require(*packages: str) -> None:
+    """Exit with a one-line message unless every one of ``packages`` is installed; call it before any work.
+
+    The packages are only looked up, not imported (the benchmark imports them where it uses them).
+    """
+    missing = [name for name in packages if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(f"bench/{Path(sys.argv[0]).name} needs {', '.join(missing)}, not installed: "
+                         "run `make bench`, which installs the benchmarks' extras (.[bench])")
 
 
 class DriverMemory:

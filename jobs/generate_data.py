@@ -2,7 +2,8 @@
 
 Sizes come from --preset (small: tests in seconds; medium: over 1M events; large: over 10M events)
 and --users/--days/--products. Output goes to --out (default: the config's paths.inputs), ground
-truth to --truth (default: <out>-truth). The same --seed gives the same bytes.
+truth to --truth (default: <out>-truth). The last day is yesterday (UTC) unless --end-date or
+--start-date pins the dates; the same --seed and dates give the same bytes.
 """
 from __future__ import annotations
 

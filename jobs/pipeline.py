@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sys
+import time
 
+from shoplake.datasets.cli import add_date_arguments
 from shoplake.lake import open_lake
 from shoplake.log import get_logger
 from shoplake.pipeline import run_steps
@@ -26,14 +28,16 @@ def add_arguments(parser):
     parser.add_argument("--days", type=int, default=DEMO_DAYS,
                         help=f"demo data days (default: {DEMO_DAYS}, enough history for the forecast backtest and churn)")
     parser.add_argument("--seed", type=int, default=42, help="demo data seed")
+    add_date_arguments(parser)
 
 
 def main(ctx: JobContext) -> None:
     ledger = LakeLedger(open_lake(ctx.spark, ctx.settings))
     log.info("pipeline run %s", ledger.pipeline_run_id)
+    started = time.monotonic()
     results = run_steps(PIPELINE_STEPS, ctx, ctx.args.only, start_from=ctx.args.start_from, ledger=ledger,
                         force=ctx.args.force)
-    for line in summary_lines(ctx.settings, results, ledger.pipeline_run_id):
+    for line in summary_lines(ctx.settings, results, ledger.pipeline_run_id, time.monotonic() - started):
         print(line, flush=True)
 
 

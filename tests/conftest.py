@@ -44,6 +44,7 @@ def demo_shop(spark, settings, tmp_path_factory):
     to its tables; copy what they change.
     """
     from dataclasses import replace
+    from datetime import date
 
     from shoplake.datasets.generator import generate, make_config
     from shoplake.ingest.load_catalog import ingest_catalog
@@ -54,7 +55,8 @@ def demo_shop(spark, settings, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("demo-shop")
     inputs, truth = root / "inputs", root / "truth"
-    generate(spark, make_config("small", users=1500, days=90, seed=7), str(inputs), str(truth), settings.paths.cache)
+    config = make_config("small", users=1500, days=90, seed=7, start_date=date(2024, 1, 1))  # the same shop every day
+    generate(spark, config, str(inputs), str(truth), settings.paths.cache)
     cfg = replace(settings, lake=replace(settings.lake, root=str(root / "lake")),
                   paths=replace(settings.paths, inputs=str(inputs)))
     lake = open_lake(spark, cfg)

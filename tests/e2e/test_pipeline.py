@@ -15,13 +15,16 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from mlflow.tracking import MlflowClient
+
 from shoplake.lake import open_lake
 from tests.support.browser import find_chromium, load_page
 from tests.support.processes import spark_submit
 from tests.support.standalone import free_port
 
 pytestmark = pytest.mark.slow
-ARGS = ("--env", "test", "pipeline", "--users", "800", "--days", "70")
+# explicit dates (70 days from 2024-01-01): the same demo shop on any day, for every run of this module
+ARGS = ("--env", "test", "pipeline", "--users", "800", "--days", "70", "--end-date", "2024-03-10")
 CLUSTER_STEPS = [arg for step in ("environment", "demo_data", "ingest_clickstream", "ingest_orders", "ingest_catalog",
                                   "quality_silver", "build_gold") for arg in ("--only", step)]
 TABLES = ["bronze.clickstream", "silver.events", "silver.sessions", "silver.orders", "silver.order_lines",
@@ -70,6 +73,35 @@ def test_pipeline_builds_every_layer_and_is_idempotent(spark, settings, pipeline
     als = runs.filter("step = 'recommend' AND status = 'succeeded'").first()
     assert als.reads == {"gold.user_item_interactions": lake.version("gold.user_item_interactions")}
     assert len(als.mlflow_run_ids) == 1
+
+
+PUBLISHED = ["gold.recommendations", "gold.similar_items", "gold.forecasts", "gold.review_sentiment",
+             "gold.product_sentiment", "gold.item_embeddings", "gold.visually_similar_items", "gold.rfm_segments",
+             "gold.bundles", "gold.churn_scores", "gold.cohort_retention", "gold.funnel_steps"]
+
+
+def test_the_main_job_delivers_every_capability(spark, settings, pipeline_run):
+    """Every step done, every model published, every report section drawn; the recommender beat popularity."""
+    root, output = pipeline_run["root"], pipeline_run["output"]
+    assert "not run:" not in output and " failed after " not in output, output[-4000:]
+    assert "section(s) drawn, 0 not built yet" in output
+    report = (root / "lake-test" / "report.html").read_text()  # conf/test.yaml's report.output, under the run's folder
+    assert "not built yet" not in report and "no data yet" not in report
+    lake = open_lake(spark, replace(settings, lake=replace(settings.lake, root=str(root / "lake"))))
+    empty = [t for t in PUBLISHED if not lake.exists(t) or lake.read(t).limit(1).count() == 0]
+    assert not empty, empty
+
+    client = MlflowClient(f"sqlite:///{root / 'mlflow.db'}")
+    entry = max(client.search_model_versions("name = 'shoplake-als'"), key=lambda v: int(v.version))
+    run = client.get_run(entry.run_id)
+    assert run.data.params["split"] == "chrono"
+    metrics = run.data.metrics
+    assert metrics["model_ndcg_at_k"] > metrics["popularity_ndcg_at_k"]
+    assert metrics["margin_over_popularity"] == pytest.approx(
+        metrics["model_ndcg_at_k"] / metrics["popularity_ndcg_at_k"] - 1)
+    assert entry.tags["family"] == run.data.params["best_family"]
+    for name in ("shoplake-sentiment", "shoplake-resnet"):
+        assert client.search_model_versions(f"name = '{name}'"), f"{name} is not registered"
 
 
 def _get_json(url: str, body: dict | None = None) -> dict:

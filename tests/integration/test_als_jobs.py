@@ -76,9 +76,19 @@ def test_every_tuning_trial_is_a_nested_run_and_the_best_is_chosen(shop):
     client = MlflowClient(settings.mlflow.tracking_uri)
     parent = client.get_run(tracking.registered_version(settings, MODEL).run_id)
     children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
-    assert sorted(c.data.params["alpha"] for c in children) == ["1.0", "10.0"]
-    best = max(children, key=lambda c: c.data.metrics["validation_ndcg_at_k"])
-    assert best.data.params["alpha"] == parent.data.params["best_alpha"]
+    # conf/test.yaml: half-life 14, popularity weight 0.75, every family; the job's flags: alphas 1 and 10
+    trials = sorted((c.data.params["family"], c.data.params["als_alpha"], c.data.params["popularity_weight"])
+                    for c in children if c.data.params["family"] != "cooccurrence")
+    assert trials == [("als", "1.0", "0.0"), ("als", "10.0", "0.0"),
+                      ("als+popularity", "1.0", "0.75"), ("als+popularity", "10.0", "0.75")]
+    assert sum(c.data.params["family"] == "cooccurrence" for c in children) == 1
+    assert {c.data.params["half_life_days"] for c in children} == {"14.0"}
+    with_als = [c for c in children if c.data.params["family"] != "cooccurrence"]
+    best = max(with_als, key=lambda c: c.data.metrics["validation_ndcg_at_k"])
+    assert parent.data.tags["family"] == parent.data.params["best_family"]
+    if parent.data.params["best_family"] != "cooccurrence":  # it wins only by more than noise
+        for name in ("family", "als_alpha", "popularity_weight"):
+            assert best.data.params[name] == parent.data.params[f"best_{name}"]
 
 
 def test_recommendations_are_unseen_and_users_without_history_get_flagged_popularity(shop):

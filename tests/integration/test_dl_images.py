@@ -23,6 +23,7 @@ from shoplake.dl.runs import ITEM_EMBEDDINGS, SIMILAR_BY_IMAGE, run_embed_images
 from shoplake.dl.vision.images import decode_image
 from shoplake.dl.vision.resnet import ARCHITECTURES
 from shoplake.lake import open_lake
+from shoplake.ml.tracking import NoRegisteredModel
 from tests.integration.dl_support import artifacts, isolated_settings, leftovers
 from tests.support.processes import ROOT
 
@@ -68,7 +69,11 @@ def test_the_resnet_learns_from_lake_images_and_is_registered_with_its_run(train
     assert run.data.params[f"table.{FASHION_MNIST}.version"] == "0"
     assert run.data.metrics["train_rows"] + run.data.metrics["validation_rows"] == TRAIN
     assert run.data.metrics["test_rows"] == TEST
-    assert run.data.tags["passes_bar"] == "true"
+    assert (run.data.tags["passes_gate"], run.data.tags["gate"]) == ("true", "passed")  # conf/test.yaml: gate off
+    assert run.data.params["baseline"] == "pixel_logreg"
+    assert 0.3 < run.data.metrics["baseline_test_accuracy"] == summary["baseline_test_accuracy"] <= 1.0
+    assert run.data.metrics["margin_test_accuracy"] == pytest.approx(
+        summary["test_accuracy"] - summary["baseline_test_accuracy"])
     history = client.get_metric_history(summary["run_id"], "train_loss")
     assert [m.step for m in history] == [1, 2] and history[1].value < history[0].value
     assert [m.step for m in client.get_metric_history(summary["run_id"], "val_accuracy")] == [1, 2]
@@ -149,6 +154,23 @@ def test_same_category_precision_is_reported_and_beats_chance(embedded):
         [MlflowClient(cfg.mlflow.tracking_uri).get_experiment_by_name(f"{cfg.mlflow.experiment_prefix}-images").experiment_id],
         "attributes.run_name = 'embed_images'")
     assert runs[0].data.metrics[f"similar_precision_at_{cfg.dl.similar_k}"] == pytest.approx(precision)
+
+
+def test_a_model_that_loses_to_its_baseline_is_not_registered_and_scoring_says_why(spark, settings, tmp_path):
+    cfg = isolated_settings(settings, tmp_path, beat_baseline=True, image_lr=1e-7, image_epochs=1,
+                            image_train_rows=0, image_test_rows=0)  # a learning rate too small to learn anything
+    lake = open_lake(spark, cfg)
+    lake.overwrite(spark.createDataFrame(small_fashion_mnist(cfg.paths.cache), FASHION_MNIST_SCHEMA), FASHION_MNIST)
+    summary = run_train_image_model(spark, cfg)
+    assert summary["model_version"] is None
+    assert summary["test_accuracy"] < summary["baseline_test_accuracy"]
+    assert summary["gate"] == (f"test_accuracy {summary['test_accuracy']:.4f} does not beat the baseline's "
+                               f"{summary['baseline_test_accuracy']:.4f}")
+    client = MlflowClient(cfg.mlflow.tracking_uri)
+    assert (client.get_run(summary["run_id"]).data.tags["passes_gate"], client.search_registered_models()) == ("false", [])
+    with pytest.raises(NoRegisteredModel, match=f"latest train_images run \\({summary['run_id']}\\) was not registered: "
+                                                "test_accuracy .* does not beat the baseline's"):
+        run_embed_images(spark, cfg)
 
 
 def test_a_training_job_killed_after_an_epoch_resumes_from_its_checkpoint(spark, settings, tmp_path):

@@ -15,6 +15,8 @@ from shoplake.dl.splits import hash_sample
 from shoplake.dl.text.tokenizer import load_tokenizer
 from shoplake.dl.text.weights import minilm_folder
 from shoplake.lake import open_lake
+from shoplake.report.inputs import Inputs
+from shoplake.report.sections import sentiment
 from shoplake.schemas import REVIEWS
 from tests.integration.dl_support import artifacts, isolated_settings, leftovers
 
@@ -51,6 +53,10 @@ def test_sentiment_is_trained_tested_on_held_out_reviews_and_registered(trained)
     assert run.data.params["max_seq_len"] == str(cfg.dl.text_max_seq_len)
     assert run.data.params["encoder"] == "all-MiniLM-L6-v2"
     assert run.data.metrics["skipped_empty_text"] == 2 and run.data.metrics["skipped_bad_rating"] == 1
+    assert run.data.params["baseline"] == "tfidf_logreg" and run.data.tags["passes_gate"] == "true"
+    for name in ("test_accuracy", "test_macro_f1", "test_auc_pos_neg"):
+        assert summary[f"baseline_{name}"] == run.data.metrics[f"baseline_{name}"]
+        assert run.data.metrics[f"margin_{name}"] == pytest.approx(summary[name] - summary[f"baseline_{name}"])
     assert [m.step for m in client.get_metric_history(summary["run_id"], "val_macro_f1")] == [1]
     assert {"confusion_matrix.png", "training_history.png"} <= artifacts(cfg, summary["run_id"])
     assert leftovers(cfg.dl.petastorm_cache_dir) == [] and leftovers(cfg.dl.checkpoint_dir) == []
@@ -109,3 +115,13 @@ def test_product_sentiment_aggregates_the_review_scores(scored):
     own = sentiment.where(F.col("product_id") == busiest.product_id).collect()
     assert busiest.share_negative == pytest.approx(np.mean([r.sentiment == "negative" for r in own]))
     assert busiest.mean_score == pytest.approx(np.mean([r.score for r in own]), abs=1e-6)
+
+
+def test_the_report_shows_the_scoring_model_beside_its_baseline(trained, scored):
+    cfg, training = trained
+    _, lake, _ = scored
+    table = sentiment(Inputs(lake), cfg).tables[0]
+    assert table.columns == ["held-out test split", f"{cfg.dl.text_registered_model}/1", "tfidf_logreg", "margin"]
+    assert table.rows[0] == ["macro-F1", f"{training['test_macro_f1']:.4f}", f"{training['baseline_test_macro_f1']:.4f}",
+                             f"{training['test_macro_f1'] - training['baseline_test_macro_f1']:+.4f}"]
+    assert [row[0] for row in table.rows] == ["macro-F1", "AUC, positive vs negative", "accuracy"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +26,9 @@ ANOMALY_SHARE = 0.03
 
 @pytest.fixture(scope="module")
 def shop(spark, settings, tmp_path_factory):
-    """One small shop (3,000 users, 35 days) with its ground truth."""
+    """One small shop (3,000 users, 35 days up to 2024-02-04) with its ground truth."""
     root = tmp_path_factory.mktemp("shop")
-    config = make_config("small", anomaly_share=ANOMALY_SHARE)
+    config = make_config("small", anomaly_share=ANOMALY_SHARE, end_date=date(2024, 2, 4))
     manifest = generate(spark, config, str(root / "inputs"), str(root / "truth"), settings.paths.cache)
     return root / "inputs", root / "truth", config, manifest
 
@@ -74,11 +74,12 @@ def params(shop):
     return json.loads((shop[1] / "params.json").read_text())
 
 
-def test_layout_and_manifest(shop):
+def test_layout_and_manifest(shop, params):
     inputs, truth, config, manifest = shop
     assert sorted(p.name for p in inputs.iterdir()) == ["clickstream", "orders", "products", "reviews"]
     days = sorted(p.name for p in (inputs / "clickstream").iterdir())
     assert days[0] == "date=2024-01-01" and days[-1] == "date=2024-02-04" and len(days) == config.days
+    assert (params["start_date"], params["end_date"]) == ("2024-01-01", "2024-02-04")
     assert not any(truth.name in str(p) for p in inputs.rglob("*"))
     counts = manifest["counts"]
     assert counts["users"] == 3_000 and 30_000 < counts["clickstream_records"] < 80_000

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 import pytest
 
@@ -9,6 +10,7 @@ from shoplake.datasets.generator import generate, make_config
 from shoplake.datasets.generator import run as generator_run
 
 pytestmark = pytest.mark.slow
+END = date(2024, 1, 14)  # explicit dates: a shop ending yesterday would differ from day to day
 
 
 def digest(root) -> dict[str, str]:
@@ -18,7 +20,8 @@ def digest(root) -> dict[str, str]:
 
 def test_same_seed_same_bytes_new_seed_new_data(spark, settings, tmp_path, monkeypatch):
     def run(name: str, seed: int):
-        config = make_config("small", users=800, users_per_block=200, days=14, products=120, seed=seed)
+        config = make_config("small", users=800, users_per_block=200, days=14, products=120, seed=seed,
+                             end_date=END)
         generate(spark, config, str(tmp_path / name), str(tmp_path / f"{name}-truth"), settings.paths.cache)
         return digest(tmp_path / name) | {f"truth/{k}": v for k, v in digest(tmp_path / f"{name}-truth").items()}
 
@@ -32,10 +35,10 @@ def test_same_seed_same_bytes_new_seed_new_data(spark, settings, tmp_path, monke
 
 
 def test_a_second_run_replaces_the_previous_generation(spark, settings, tmp_path):
-    config = make_config("small", users=200, users_per_block=200, days=7, products=60)
+    config = make_config("small", users=200, users_per_block=200, days=7, products=60, end_date=END)
     out, truth = tmp_path / "inputs", tmp_path / "inputs-truth"
     generate(spark, config, str(out), str(truth), settings.paths.cache)
-    shorter = make_config("small", users=200, users_per_block=200, days=3, products=60)
+    shorter = make_config("small", users=200, users_per_block=200, days=3, products=60, end_date=END)
     generate(spark, shorter, str(out), str(truth), settings.paths.cache)
     assert len(list((out / "clickstream").iterdir())) == 3
 
@@ -43,7 +46,7 @@ def test_a_second_run_replaces_the_previous_generation(spark, settings, tmp_path
 def test_refuses_to_overwrite_inputs_it_did_not_write(spark, settings, tmp_path):
     (tmp_path / "orders").mkdir()
     (tmp_path / "orders" / "shop-export.json").write_text("{}\n")
-    config = make_config("small", users=100, users_per_block=100, days=2, products=60)
+    config = make_config("small", users=100, users_per_block=100, days=2, products=60, end_date=END)
     with pytest.raises(FileExistsError, match="--force"):
         generate(spark, config, str(tmp_path), str(tmp_path) + "-truth", settings.paths.cache)
     assert (tmp_path / "orders" / "shop-export.json").exists()

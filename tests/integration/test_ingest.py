@@ -6,6 +6,7 @@ import json
 import shutil
 from collections import Counter
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,8 @@ def shop(spark, settings, tmp_path_factory):
     root = tmp_path_factory.mktemp("ingest")
     inputs, truth = root / "inputs", root / "truth"
     corruption = {kind: 0.01 for kind in RECORD_KINDS} | {"duplicate_file": 0.05}
-    generate(spark, make_config("small", users=300, days=10, seed=11, corruption=corruption), str(inputs), str(truth),
-             settings.paths.cache)
+    config = make_config("small", users=300, days=10, seed=11, corruption=corruption, end_date=date(2024, 1, 10))
+    generate(spark, config, str(inputs), str(truth), settings.paths.cache)
     cfg = replace(settings, lake=replace(settings.lake, root=str(root / "lake")),
                   paths=replace(settings.paths, inputs=str(inputs)))
     lake = open_lake(spark, cfg)

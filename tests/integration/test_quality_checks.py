@@ -2,6 +2,7 @@
 planted defects fail exactly the checks they target, the gate blocks build_gold on a failed version
 and lets it through once the data is fixed, and volume/drift compare against the previous
 successful run. Real Spark, Delta, Great Expectations and MLflow, in temp dirs."""
+import argparse
 import importlib.util
 import io
 import math
@@ -17,6 +18,10 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from shoplake.cli import main as cli_main
+from shoplake.datasets.cli import add_generator_arguments, config_from_args
+from shoplake.datasets.generator import generate
+from shoplake.ingest.load_clickstream import ingest_clickstream
+from shoplake.ingest.load_orders import ingest_orders
 from shoplake.lake import open_lake
 from shoplake.quality import QualityError, QualityGateFailed, check_layer, check_tables, require_passing
 from shoplake.quality.describe import describe
@@ -293,3 +298,21 @@ def test_a_table_with_the_wrong_columns_fails_its_schema_checks_with_readable_re
     assert report(lake, ["silver.nope"]).startswith("No data-quality results for silver.nope: run `shoplake run")
     text = report(lake, ["silver.customers", "silver.nope"])
     assert text.splitlines()[1].startswith("FAILED   silver.customers") and text.endswith("\nNo results for silver.nope.")
+
+
+def test_a_shop_generated_with_the_default_dates_is_fresh_once_ingested(spark, settings, tmp_path):
+    """The generator's command line ends a shop yesterday (UTC): its newest events and orders pass freshness now."""
+    parser = argparse.ArgumentParser()
+    add_generator_arguments(parser)
+    config = config_from_args(parser.parse_args(["--users", "1500", "--days", "3", "--products", "60",
+                                                 "--corrupt-rate", "0"]))
+    inputs = tmp_path / "inputs"
+    generate(spark, config, str(inputs), str(tmp_path / "truth"), settings.paths.cache)
+    cfg = replace(settings, lake=replace(settings.lake, root=str(tmp_path / "lake")),
+                  paths=replace(settings.paths, inputs=str(inputs)))
+    lake = open_lake(spark, cfg)
+    ingest_clickstream(spark, lake, cfg, b"fresh-shop-key")
+    ingest_orders(spark, lake, cfg, b"fresh-shop-key")
+    results = check_tables(lake, cfg, [EVENTS, "silver.orders"]).results()
+    freshness = {table: by_check(checks)["freshness"] for table, checks in results.items()}
+    assert all(check.success for check in freshness.values()), {t: describe(c) for t, c in freshness.items()}

@@ -41,7 +41,7 @@ def test_submit_help_lists_jobs(tmp_path):
     "args, message",
     [
         (["no_such_job"], "unknown job 'no_such_job'; known jobs: "),
-        (["--env", "staging", "doctor"], "unknown env 'staging'; known: cluster local test"),
+        (["--env", "staging", "doctor"], "unknown env 'staging'; known: cluster full local test"),
         (["--bogus", "doctor"], "unknown option --bogus"),
         ([], "no job given"),
     ],

@@ -13,7 +13,7 @@ def write(tmp_path, text: str):
     return str(path)
 
 
-@pytest.mark.parametrize("env", ["local", "test", "cluster"])
+@pytest.mark.parametrize("env", ["local", "test", "cluster", "full"])
 def test_shipped_configs_load(env):
     settings = load_config(env)
     assert settings.env == env
@@ -40,7 +40,7 @@ def test_missing_file_is_named():
 
 
 def test_unknown_environment_lists_known_ones():
-    with pytest.raises(ConfigError, match=r"staging\.yaml.*known environments: cluster, local, test"):
+    with pytest.raises(ConfigError, match=r"staging\.yaml.*known environments: cluster, full, local, test"):
         load_config("staging")
 
 

@@ -5,7 +5,7 @@ import argparse
 import hashlib
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -21,6 +21,8 @@ from shoplake.datasets.generator.corrupt import SOURCES, corrupt_lines, plan
 from shoplake.datasets.generator.people import make_users
 from shoplake.datasets.generator.sessions import ChoiceModel
 
+START = date(2024, 1, 1)  # every shop here has explicit dates: the same bytes on any day
+
 
 @pytest.fixture(scope="module")
 def content():
@@ -32,9 +34,20 @@ def content():
 
 
 def test_presets_are_valid_and_sized():
-    small, medium, large = (make_config(p) for p in ("small", "medium", "large"))
+    small, medium, large = (make_config(p, start_date=START) for p in ("small", "medium", "large"))
     assert small.blocks == 4 and medium.users >= 25_000 and large.users >= 10 * medium.users * 0.9
-    assert make_config("small", users=100, days=7, seed=3).users == 100
+    assert make_config("small", users=100, days=7, seed=3, start_date=START).users == 100
+
+
+def test_the_dates_are_given_by_the_first_or_the_last_day_and_recorded_with_both():
+    config = make_config("small", days=14, end_date=date(2024, 3, 1))
+    assert (config.start_date, config.end_date) == (date(2024, 2, 17), date(2024, 3, 1))
+    assert {k: config.to_dict()[k] for k in ("start_date", "end_date")} == {"start_date": "2024-02-17",
+                                                                           "end_date": "2024-03-01"}
+    assert make_config("small", days=14, start_date=date(2024, 2, 17)) == config
+    for dates in ({}, {"start_date": START, "end_date": date(2024, 3, 1)}):
+        with pytest.raises(ValueError, match="give one of start_date and end_date"):
+            make_config("small", **dates)
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -45,11 +58,11 @@ def test_presets_are_valid_and_sized():
 ])
 def test_invalid_config_is_rejected_with_the_reason(overrides, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        make_config("small", **overrides)
+        make_config("small", start_date=START, **overrides)
 
 
 def test_calendar_weights():
-    config = make_config("small", start_date=date(2024, 1, 1), days=14)
+    config = make_config("small", start_date=START, days=14)
     assert weekly_weights(config).mean() == pytest.approx(1.0)
     weights = day_weights(config)
     assert weights[5] / weights[2] == pytest.approx(config.weekly[5] / config.weekly[2], rel=0.01)  # Sat / Wed
@@ -57,7 +70,7 @@ def test_calendar_weights():
 
 
 def test_choice_model_samples_the_softmax_of_taste_and_popularity(content):
-    config = make_config("small", users=40, products=50)
+    config = make_config("small", users=40, products=50, start_date=START)
     catalogue = build_catalogue(config, content)
     users = make_users(config, catalogue, 0, np.random.default_rng(1))
     choice = ChoiceModel(config, users, catalogue)
@@ -127,7 +140,8 @@ def _tree_digest(root) -> dict[str, str]:
 def test_a_block_is_deterministic_and_seed_dependent(content, tmp_path):
     digests = []
     for run, seed in enumerate((7, 7, 8)):
-        seeded = make_config("small", users=200, users_per_block=100, days=10, products=60, seed=seed)
+        seeded = make_config("small", users=200, users_per_block=100, days=10, products=60, seed=seed,
+                             start_date=START)
         inputs = BlockInputs(seeded, build_catalogue(seeded, content), content.review_texts,
                              str(tmp_path / f"out{run}"), str(tmp_path / f"truth{run}"))
         stats = generate_block(inputs, 1)
@@ -148,3 +162,14 @@ def test_flags_become_a_config():
     assert config.corruption["duplicate_file"] == 0.0
     with pytest.raises(ValueError, match="KIND=RATE"):
         config_from_args(parser.parse_args(["--corrupt", "zero_price"]))
+
+
+def test_without_date_flags_the_shop_ends_yesterday_and_a_given_end_date_pins_it():
+    parser = argparse.ArgumentParser()
+    add_generator_arguments(parser)
+    yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
+    config = config_from_args(parser.parse_args(["--days", "10"]))
+    assert (config.start_date, config.end_date) == (yesterday - timedelta(days=9), yesterday)
+    assert config_from_args(parser.parse_args(["--days", "10", "--end-date", "2024-01-10"])).start_date == START
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--start-date", "2024-01-01", "--end-date", "2024-01-10"])

@@ -1,20 +1,25 @@
-"""Explicit calendars: gaps become zero-sale periods, prices and promotions carry forward, series end where told."""
+"""Explicit calendars: gaps become zero-sale periods, prices and promotions carry forward, series end where told;
+a forecast panel's history has its zero-sale days."""
 from datetime import date
 
 import pytest
 
-from shoplake.ml.forecast.calendar import fill_calendar
+from shoplake.ml.forecast.calendar import fill_calendar, recent_history
 from shoplake.ml.forecast.series import conform
 
 SCHEMA = "series_id string, date date, y double, price double, promotion boolean"
+ROWS = [("a", date(2024, 1, 1), 2.0, 10.0, False), ("a", date(2024, 1, 4), 5.0, 8.0, True),
+        ("b", date(2024, 1, 3), 1.0, 3.0, False), ("b", date(2024, 1, 6), 4.0, None, False)]
 
 
 @pytest.fixture(scope="module")
-def filled(spark):
-    rows = [("a", date(2024, 1, 1), 2.0, 10.0, False), ("a", date(2024, 1, 4), 5.0, 8.0, True),
-            ("b", date(2024, 1, 3), 1.0, 3.0, False), ("b", date(2024, 1, 6), 4.0, None, False)]
-    series = conform(spark.createDataFrame(rows, SCHEMA))
-    return {r.series_id + str(r.date.day): r for r in fill_calendar(series, "day").collect()}
+def calendar(spark):
+    return fill_calendar(conform(spark.createDataFrame(ROWS, SCHEMA)), "day")
+
+
+@pytest.fixture(scope="module")
+def filled(calendar):
+    return {r.series_id + str(r.date.day): r for r in calendar.collect()}
 
 
 def test_every_day_from_each_series_first_row_to_the_tables_last_date(filled):
@@ -34,6 +39,12 @@ def test_price_and_promotion_carry_forward_from_the_last_row(filled):
 
 def test_period_index_and_periods_left(filled):
     assert [(filled[k].t, filled[k].periods_left) for k in ("a1", "a6", "b3", "b6")] == [(0, 5), (5, 0), (0, 3), (3, 0)]
+
+
+def test_a_panels_history_has_every_day_of_its_window_a_day_without_sales_as_zero(calendar):
+    history = recent_history(calendar, ["a"], 4).collect()
+    assert sorted((r.series_id, r.date.day, r.y) for r in history) == [
+        ("a", 3, 0.0), ("a", 4, 5.0), ("a", 5, 0.0), ("a", 6, 0.0)]
 
 
 def test_monthly_series_end_on_their_own_last_month(spark):

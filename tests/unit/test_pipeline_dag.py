@@ -123,7 +123,8 @@ def test_a_step_that_cannot_run_yet_is_recorded_the_run_goes_on_and_the_next_run
     first = run_steps(steps, None, ledger=ledger)
     assert [(r.name, s) for r, s in ledger.rows] == [("score", "not_run"), ("report", "succeeded")]
     assert first[0].not_run == "no version of model 'm' is registered" and "report" in tables
-    assert "score   not run: no version of model 'm' is registered" in "\n".join(summary_lines(settings, first, "r1"))
+    summary = summary_lines(settings, first, "r1", 12.34)
+    assert "  score   not run: no version of model 'm' is registered" in summary and "  total      12.3s" in summary
     model["registered"] = True
     second = run_steps(steps, None, ledger=ledger)
     assert (second[0].skipped, second[0].not_run, tables["scores"]) == (False, None, 0)

@@ -137,11 +137,19 @@ class GoldSettings:
 
 
 ALS_SPLITS = ("chrono", "stratified")
+RECOMMENDER_FAMILIES = ("als", "als+popularity", "cooccurrence")
 
 
 @dataclass(frozen=True)
 class AlsSettings:
-    """How the ALS recommender is trained and tuned (``train_als`` and the pipeline)."""
+    """How the recommender is trained and tuned (``train_als`` and the pipeline).
+
+    The candidates are every ALS parameter combination (``ranks`` x ``reg_params`` x ``alphas``)
+    at every recency half-life (``half_lives_days``, 0: no decay), each alone and blended with recent
+    popularity at every ``popularity_weights``, and item co-occurrence (``neighbours`` per item) at
+    every half-life, as far as ``families`` lists them. The validation split chooses; ALS stays
+    the core model unless another family wins by more than noise.
+    """
 
     split: str = "chrono"
     train_ratio: float = 0.75
@@ -150,6 +158,11 @@ class AlsSettings:
     reg_params: tuple[float, ...] = (0.1, 0.2, 0.3)
     alphas: tuple[float, ...] = (0.5, 1.0, 2.0)
     max_iter: int = 15
+    half_lives_days: tuple[float, ...] = (0.0, 14.0)
+    popularity_weights: tuple[float, ...] = (0.25, 0.5, 0.75)
+    families: tuple[str, ...] = RECOMMENDER_FAMILIES
+    candidate_pool: int = 50
+    neighbours: int = 50
     top_n: int = 10
     registered_model: str = "shoplake-als"
 
@@ -161,8 +174,18 @@ class AlsSettings:
             errors.append("als.train_ratio: must be between 0 and 1")
         if self.k < 1 or self.top_n < 1 or self.max_iter < 1:
             errors.append("als.k, als.top_n and als.max_iter: must be >= 1")
-        if not (self.ranks and self.reg_params and self.alphas):
-            errors.append("als.ranks, als.reg_params and als.alphas: must not be empty")
+        if not (self.ranks and self.reg_params and self.alphas and self.half_lives_days):
+            errors.append("als.ranks, als.reg_params, als.alphas and als.half_lives_days: must not be empty")
+        if any(h < 0 for h in self.half_lives_days):
+            errors.append("als.half_lives_days: must be >= 0 (0: no recency weighting)")
+        if any(not 0 < w < 1 for w in self.popularity_weights):
+            errors.append("als.popularity_weights: each must be between 0 and 1 (exclusive)")
+        unknown = sorted(set(self.families) - set(RECOMMENDER_FAMILIES))
+        if unknown or "als" not in self.families and "als+popularity" not in self.families:
+            errors.append(f"als.families: {', '.join(self.families) or 'none'} must include als or als+popularity "
+                          f"(ALS is the core model) and only {', '.join(RECOMMENDER_FAMILIES)}")
+        if self.candidate_pool < 1 or self.neighbours < 1:
+            errors.append("als.candidate_pool and als.neighbours: must be >= 1")
         return errors
 
 
@@ -397,7 +420,7 @@ class ForecastSettings:
 
 
 DL_DEVICES = ("auto", "cpu", "cuda")
-RESNET_ARCHITECTURES = ("resnet-tiny", "resnet-small", "resnet18")
+RESNET_ARCHITECTURES = ("resnet-tiny", "resnet-narrow", "resnet-small", "resnet18")
 
 
 @dataclass(frozen=True)
@@ -408,8 +431,12 @@ class DlSettings:
     after use); training checkpoints each epoch under ``checkpoint_dir``. ``device: auto`` uses
     CUDA with mixed precision when present. ``text_*`` size the review-sentiment model
     (all-MiniLM-L6-v2; ``text_encoder_layers: 0`` keeps all 6 layers, fewer makes a faster,
-    weaker model), ``image_*`` the product-image ResNet; ``*_rows: 0`` means every row. A model
-    is registered only when it reaches its bars (``text_min_*``, ``image_min_accuracy``).
+    weaker model; ``text_length_pool`` > 0 trains on batches of reviews of similar length, that many
+    batches regrouped at a time), ``image_*`` the product-image ResNet; ``*_rows: 0`` means every row.
+    A model is registered only when it passes its gate: with ``beat_baseline``, it beats a classical
+    baseline fitted on the same train rows (TF-IDF + logistic regression on macro-F1; logistic
+    regression on the pixels on accuracy) on the same held-out test rows; with ``enforce_floors``, it
+    also reaches the absolute floors ``text_min_auc``, ``text_min_macro_f1`` and ``image_min_accuracy``.
     """
 
     petastorm_cache_dir: str = "./data/petastorm-cache"
@@ -426,6 +453,7 @@ class DlSettings:
     text_max_seq_len: int = 128
     text_encoder_layers: int = 0
     text_batch_size: int = 32
+    text_length_pool: int = 0
     text_epochs: int = 2
     text_lr: float = 5e-5
     text_registered_model: str = "shoplake-sentiment"
@@ -441,6 +469,8 @@ class DlSettings:
     pretrained_resnet_path: str = ""
     image_registered_model: str = "shoplake-resnet"
     image_min_accuracy: float = 0.92
+    beat_baseline: bool = True
+    enforce_floors: bool = True
     similar_k: int = 10
     similarity_block_size: int = 2048
 
@@ -450,15 +480,19 @@ class DlSettings:
             "text_epochs", "image_size", "image_batch_size", "image_epochs", "similar_k", "similarity_block_size")
             if getattr(self, name) < 1]
         errors += [f"dl.{name}: must be >= 0" for name in (
-            "text_rows", "text_encoder_layers", "image_train_rows", "image_test_rows", "progress_every_s")
+            "text_rows", "text_encoder_layers", "text_length_pool", "image_train_rows", "image_test_rows",
+            "progress_every_s")
             if getattr(self, name) < 0]
         errors += [f"dl.{name}: must be in (0, 1)" for name in ("validation_fraction", "text_test_fraction")
                    if not 0 < getattr(self, name) < 1]
         if self.validation_fraction + self.text_test_fraction >= 1:
             errors.append("dl.validation_fraction + dl.text_test_fraction: must leave rows to train on (< 1)")
         errors += [f"dl.{name}: must be > 0" for name in ("text_lr", "image_lr") if getattr(self, name) <= 0]
-        errors += [f"dl.{name}: must be in [0, 1]" for name in ("text_min_auc", "text_min_macro_f1", "image_min_accuracy")
-                   if not 0 <= getattr(self, name) <= 1]
+        floors = ("text_min_auc", "text_min_macro_f1", "image_min_accuracy")
+        errors += [f"dl.{name}: must be in [0, 1]" for name in floors if not 0 <= getattr(self, name) <= 1]
+        if self.enforce_floors and not any(getattr(self, name) for name in floors):
+            errors.append("dl.enforce_floors: every floor (dl.text_min_*, dl.image_min_accuracy) is 0; "
+                          "set them or turn enforce_floors off")
         if self.text_max_seq_len > 512:
             errors.append("dl.text_max_seq_len: MiniLM reads at most 512 tokens")
         if self.device not in DL_DEVICES:

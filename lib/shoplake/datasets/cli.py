@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from shoplake.config import ConfigError, load_config
 from shoplake.datasets.convert import export
@@ -19,6 +19,7 @@ from shoplake.datasets.generator.config import (
     PRESETS,
     RECORD_CORRUPTIONS,
     GeneratorConfig,
+    default_corruption,
     make_config,
 )
 from shoplake.datasets.registry import DATASETS
@@ -34,7 +35,7 @@ def add_generator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--products", type=int, help="number of products (overrides the preset)")
     parser.add_argument("--users-per-block", type=int, help="users per Spark task (overrides the preset)")
     parser.add_argument("--seed", type=int, default=42, help="random seed: same seed, same bytes (default 42)")
-    parser.add_argument("--start-date", type=date.fromisoformat, help="first day, YYYY-MM-DD (default 2024-01-01)")
+    add_date_arguments(parser)
     parser.add_argument("--anomaly-share", type=float, help="share of orders that are planted anomalies (default 0.01)")
     parser.add_argument("--corrupt-rate", type=float,
                         help=f"per-record rate of each corruption kind ({', '.join(RECORD_CORRUPTIONS)}; "
@@ -47,9 +48,27 @@ def add_generator_arguments(parser: argparse.ArgumentParser) -> None:
                         help="replace clickstream/, orders/, products/, reviews/ in --out even if not generated here")
 
 
+def add_date_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--start-date`` or ``--end-date``; without them the shop's last day is yesterday (UTC), resolved here.
+
+    A shop that ends the day before the run passes the freshness checks; a given date gives the same
+    bytes on every run.
+    """
+    yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
+    dates = parser.add_mutually_exclusive_group()
+    dates.add_argument("--start-date", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    dates.add_argument("--end-date", type=date.fromisoformat, default=yesterday,
+                       help="last day, YYYY-MM-DD (default: yesterday in UTC, %(default)s)")
+
+
+def shop_dates(args: argparse.Namespace) -> dict[str, date]:
+    """``make_config``'s date argument from the flags of :func:`add_date_arguments`."""
+    return {"start_date": args.start_date} if args.start_date else {"end_date": args.end_date}
+
+
 def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
     """The generator config the flags describe (preset, then explicit flags)."""
-    corruption = dict(GeneratorConfig().corruption)
+    corruption = default_corruption()
     if args.corrupt_rate is not None:
         corruption.update({kind: args.corrupt_rate for kind in RECORD_CORRUPTIONS})
     for item in args.corrupt:
@@ -60,7 +79,7 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
             raise ValueError(f"--corrupt expects KIND=RATE, got {item!r}") from None
     return make_config(
         args.preset, users=args.users, days=args.days, products=args.products, users_per_block=args.users_per_block,
-        seed=args.seed, start_date=args.start_date, anomaly_share=args.anomaly_share, corruption=corruption,
+        seed=args.seed, anomaly_share=args.anomaly_share, corruption=corruption, **shop_dates(args),
     )
 
 

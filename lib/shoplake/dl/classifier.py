@@ -1,14 +1,17 @@
-"""Fit a classifier on lake data end to end: petastorm splits, training, held-out test, MLflow, registration.
+"""Fit a classifier on lake data end to end: petastorm splits, training, held-out test, baseline, gate, MLflow.
 
 Both deep-learning models go through :func:`fit_classifier`: the train, validation and test
 DataFrames are materialised for petastorm (and removed afterwards), the model trains with
 per-epoch checkpoints and validation metrics, the test split (never trained on) gives the
-reported metrics and the confusion matrix, and the model is logged with its signature and
-registered only when every metric reaches its bar.
+reported metrics and the confusion matrix, and a classical baseline fitted on the same train rows
+is scored on the same test rows in the same run. The model is logged with its signature and
+registered only when it passes its gate (:func:`gate_failures`): it beats the baseline on the
+task's metrics (``dl.beat_baseline``) and reaches its floors (``dl.enforce_floors``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,9 +26,11 @@ from torch import nn
 
 from shoplake.config import Settings
 from shoplake.dl import checkpoints
+from shoplake.dl.baselines import Baseline, baseline_frames
+from shoplake.dl.buckets import LengthBuckets
 from shoplake.dl.device import describe, pick_device
 from shoplake.dl.metrics import classification_metrics, confusion_figure, history_figure
-from shoplake.dl.petastorm_bridge import Batch, PetastormBatches, converted
+from shoplake.dl.petastorm_bridge import Batch, BatchSource, PetastormBatches, converted
 from shoplake.dl.skips import report_skips
 from shoplake.dl.training import TrainSpec, predict, recalibrate_batchnorm, train
 from shoplake.log import get_logger
@@ -37,7 +42,13 @@ SPLITS = ("train", "validation", "test")
 
 @dataclass(frozen=True)
 class ClassifierTask:
-    """What is trained and how: inputs fed to the model, sizes, optimiser, MLflow names and the bars."""
+    """What is trained and how: inputs fed to the model, sizes, optimiser, MLflow names and the gate.
+
+    The gate: ``baseline`` is fitted on the train rows and scored on the test rows; the model must
+    beat it on every metric of ``beat`` and reach its ``floors`` (both as test metrics, e.g.
+    ``test_macro_f1``). ``length_mask`` names an input whose non-zero entries are a row's length:
+    with ``length_pool`` > 0, rows of similar length share a batch (see :mod:`shoplake.dl.buckets`).
+    """
 
     family: str
     class_names: tuple[str, ...]
@@ -46,13 +57,24 @@ class ClassifierTask:
     epochs: int
     lr: float
     registered_model: str
-    bars: Mapping[str, float]
+    baseline: Baseline
+    beat: tuple[str, ...]
+    floors: Mapping[str, float]
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     balance_classes: bool = False
     augment: Callable[[Batch], Batch] | None = None
     test_metrics: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = None
+    length_mask: str | None = None
+    length_pool: int = 0
     params: Mapping[str, object] = field(default_factory=dict)
+
+    def scores(self, labels: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+        """The held-out metrics of predictions ``probs`` of rows labelled ``labels`` (``test_accuracy``, ...)."""
+        metrics = classification_metrics(labels, probs)
+        if self.test_metrics:
+            metrics.update(self.test_metrics(labels, probs))
+        return {f"test_{name}": value for name, value in metrics.items()}
 
 
 @dataclass
@@ -66,12 +88,27 @@ class FittedClassifier:
     model_uri: str
     model_version: str | None
     resumed_after_epoch: int
+    baseline_metrics: dict[str, float]
+    gate_failures: list[str]
 
 
 def bar_failures(metrics: Mapping[str, float], bars: Mapping[str, float]) -> list[str]:
     """The bars a model misses, as sentences (an absent or NaN metric misses its bar)."""
     return [f"{name} {metrics.get(name, float('nan')):.4f} is below {bar}" for name, bar in bars.items()
             if not metrics.get(name, float("nan")) >= bar]
+
+
+def gate_failures(metrics: Mapping[str, float], baseline: Mapping[str, float], beat: Sequence[str],
+                  floors: Mapping[str, float]) -> list[str]:
+    """Why a model may not be registered, as sentences; empty when it passes its gate.
+
+    It must do better than ``baseline`` (the same metrics of the classical baseline on the same
+    test rows) on every metric of ``beat``, strictly, and reach every floor; NaN never passes.
+    """
+    nan = float("nan")
+    lost = [f"{name} {metrics.get(name, nan):.4f} does not beat the baseline's {baseline.get(name, nan):.4f}"
+            for name in beat if not metrics.get(name, nan) > baseline.get(name, nan)]
+    return lost + bar_failures(metrics, floors)
 
 
 def warmup_then_decay(step: int, total: int, warmup_share: float = 0.1) -> float:
@@ -91,9 +128,11 @@ def class_weights(counts: Mapping[int, int], classes: int) -> torch.Tensor:
 def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: ClassifierTask, settings: Settings,
                    table_versions: Mapping[str, int], *, skipped: Mapping[str, int] | None = None,
                    fresh: bool = False) -> FittedClassifier:
-    """Train ``model`` on ``splits['train']`` (columns ``label`` and ``task.inputs``), test it, log and maybe register it.
+    """Train ``model`` on ``splits['train']`` (columns ``label`` and ``task.inputs``), test it beside its baseline,
+    log it, and register it when it passes its gate.
 
-    ``skipped`` (reason → rows) is the report of the input rows left out; ``fresh`` ignores checkpoints.
+    The splits also hold the baseline's input column. ``skipped`` (reason → rows) is the report of
+    the input rows left out; ``fresh`` ignores checkpoints.
     """
     dl = settings.dl
     device = pick_device(dl.device)
@@ -115,12 +154,10 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
         return nn.functional.cross_entropy(logits.float(), batch["label"].long(), weight=weights), len(batch["label"])
 
     with ExitStack() as stack:
-        sources = {
-            name: PetastormBatches(stack.enter_context(converted(splits[name].select(*columns), settings,
+        sources = {name: _batches(stack.enter_context(converted(splits[name].select(*columns), settings,
                                                                  f"the {task.family} {name} split")),
-                                   task.batch_size, shuffle=name == "train", seed=dl.seed, workers=dl.reader_workers)
-            for name in SPLITS
-        }
+                                  task, settings, shuffle=name == "train")
+                   for name in SPLITS}
         run = stack.enter_context(tracking.start_run(settings, task.family, run_name=f"train_{task.family}"))
         mlflow.log_params({**task.params, "epochs": task.epochs, "lr": task.lr, "batch_size": task.batch_size,
                            "device": str(device), "seed": dl.seed, "balance_classes": task.balance_classes})
@@ -147,27 +184,60 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
         mlflow.log_metric("resumed_after_epoch", result.resumed_after_epoch)
         recalibrate_batchnorm(model, sources["train"], device, forward)
         scored = predict(model, sources["test"], device, forward)
-        metrics = {f"test_{k}": v for k, v in classification_metrics(scored["label"], scored["probs"]).items()}
-        if task.test_metrics:
-            metrics.update({f"test_{k}": v for k, v in task.test_metrics(scored["label"], scored["probs"]).items()})
+        metrics = task.scores(scored["label"], scored["probs"])
         mlflow.log_metrics(metrics)
+        baseline = _fit_baseline(splits, task, metrics)
         mlflow.log_figure(confusion_figure(scored["label"], scored["probs"], task.class_names,
                                            f"{task.family}: held-out test split"), "confusion_matrix.png")
         mlflow.log_figure(history_figure(result.history, ("train_loss", "val_accuracy", "val_macro_f1"),
                                          f"{task.family}: training"), "training_history.png")
         model_uri = _log_model(model.cpu(), sources["test"], task)
-        failures = bar_failures(metrics, task.bars)
-        mlflow.set_tag("passes_bar", str(not failures).lower())
-        version = None
-        if failures:
-            log.warning("%s: not registered: %s", task.family, "; ".join(failures))
-        else:
-            version = tracking.register_model(model_uri, task.registered_model)
-            log.info("%s: registered %s v%s", task.family, task.registered_model, version)
-        log.info("%s: held-out test %s", task.family, ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+        failures = gate_failures(metrics, baseline, task.beat if dl.beat_baseline else (),
+                                 task.floors if dl.enforce_floors else {})
+        version = _register(model_uri, task, failures)
     checkpoints.clear(folder)
     return FittedClassifier(model, metrics, result.history, run.info.run_id, model_uri, version,
-                            result.resumed_after_epoch)
+                            result.resumed_after_epoch, baseline, failures)
+
+
+def _batches(converter, task: ClassifierTask, settings: Settings, shuffle: bool) -> BatchSource:
+    """A split's batches from its converter; rows of similar length together when the task asks for it."""
+    dl = settings.dl
+    source = PetastormBatches(converter, task.batch_size, shuffle=shuffle, seed=dl.seed, workers=dl.reader_workers)
+    if task.length_mask and task.length_pool:
+        return LengthBuckets(source, task.length_mask, task.length_pool, shuffle=shuffle, seed=dl.seed)
+    return source
+
+
+def _fit_baseline(splits: Mapping[str, DataFrame], task: ClassifierTask, model_metrics: Mapping[str, float]
+                  ) -> dict[str, float]:
+    """The baseline fitted on the train rows and scored on the test rows, logged (``baseline_*``) beside the
+    model's ``model_metrics`` with the margins (``margin_*``: model minus baseline)."""
+    started = time.monotonic()
+    train_rows, test_rows = baseline_frames(splits["train"], splits["test"], task.baseline)
+    metrics = task.scores(test_rows["label"].to_numpy(),
+                          task.baseline.probabilities(train_rows, test_rows, len(task.class_names)))
+    seconds = time.monotonic() - started
+    margins = {name: model_metrics[name] - value for name, value in metrics.items()}
+    mlflow.log_param("baseline", task.baseline.name)
+    mlflow.log_metrics({**{f"baseline_{name}": value for name, value in metrics.items()},
+                        **{f"margin_{name}": value for name, value in margins.items()}, "baseline_seconds": seconds})
+    log.info("%s: held-out test, model vs %s (fitted on the same %d rows in %.1fs): %s", task.family,
+             task.baseline.name, len(train_rows), seconds,
+             ", ".join(f"{name} {model_metrics[name]:.4f} vs {value:.4f} ({margins[name]:+.4f})"
+                       for name, value in metrics.items()))
+    return metrics
+
+
+def _register(model_uri: str, task: ClassifierTask, failures: list[str]) -> str | None:
+    """Register the logged model when the gate found nothing against it; tag the run with the outcome and why."""
+    mlflow.set_tags({"passes_gate": str(not failures).lower(), "gate": "; ".join(failures) or "passed"})
+    if failures:
+        log.warning("%s: not registered: %s", task.family, "; ".join(failures))
+        return None
+    version = tracking.register_model(model_uri, task.registered_model)
+    log.info("%s: registered %s v%s", task.family, task.registered_model, version)
+    return version
 
 
 def _log_model(model: nn.Module, test: PetastormBatches, task: ClassifierTask) -> str:

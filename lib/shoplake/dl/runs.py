@@ -17,10 +17,12 @@ from shoplake.config import Settings
 from shoplake.dl.classifier import FittedClassifier, load_registered_model
 from shoplake.dl.lake_datasets import (CLOTHING_REVIEWS, FASHION_MNIST, clothing_reviews_frame, ensure_table,
                                        fashion_mnist_frame)
+from shoplake.dl.scorecard import latest_gate
 from shoplake.dl.skips import SKIP_REASON, report_skips
 from shoplake.lake import Lake, open_lake
 from shoplake.log import get_logger
 from shoplake.ml import tracking
+from shoplake.ml.tracking import NoRegisteredModel
 
 log = get_logger(__name__)
 REVIEWS, PRODUCTS = "silver.reviews", "silver.products"
@@ -34,7 +36,8 @@ WRITES = {"train_sentiment": (CLOTHING_REVIEWS,), "score_reviews": (REVIEW_SENTI
 
 def _summary(fitted: FittedClassifier) -> dict:
     return {"run_id": fitted.run_id, "model_version": fitted.model_version, **fitted.metrics,
-            "resumed_after_epoch": fitted.resumed_after_epoch}
+            **{f"baseline_{name}": value for name, value in fitted.baseline_metrics.items()},
+            "gate": "; ".join(fitted.gate_failures) or "passed", "resumed_after_epoch": fitted.resumed_after_epoch}
 
 
 def run_train_sentiment(spark: SparkSession, settings: Settings, *, reload: bool = False, fresh: bool = False) -> dict:
@@ -74,8 +77,14 @@ class _Scoring:
 @contextmanager
 def _scoring_run(spark: SparkSession, settings: Settings, family: str, run_name: str, name: str, version: str | None,
                  table: str, params: dict) -> Iterator[_Scoring]:
-    """The registered model and the input table (pinned to its latest version) inside an MLflow run recording both."""
-    model, version = load_registered_model(settings, name, version)
+    """The registered model and the input table (pinned to its latest version) inside an MLflow run recording both.
+
+    Without a registered model, :class:`NoRegisteredModel` says what the latest training run's gate found.
+    """
+    try:
+        model, version = load_registered_model(settings, name, version)
+    except NoRegisteredModel as missing:
+        raise NoRegisteredModel(f"{missing}; {latest_gate(settings, family)}") from missing
     lake = open_lake(spark, settings)
     table_version = lake.version(table)
     scoring = _Scoring(model, f"{name}/{version}", lake, lake.read(table, version=table_version))

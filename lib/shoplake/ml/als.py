@@ -3,7 +3,8 @@
 Implicit mode (the default) reads ``strength`` as confidence: Spark weighs an observed pair by
 ``1 + alpha * c`` against 1 for every unobserved pair, with ``c = log(1 + strength)`` (the log
 scaling of Hu, Koren & Volinsky) or ``c = strength``, and regularises each user and item by
-``reg_param`` times its number of interactions (ALS-WR). Explicit mode fits the ratings.
+``reg_param`` times its number of interactions (ALS-WR). Explicit mode fits the ratings. A
+half-life scales each confidence by the pair's recency (:mod:`shoplake.ml.recency`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX
+from shoplake.ml.recency import TIME, decay, latest_time
 
 RATING = "strength"
 #: Without a checkpoint directory ALS cannot cut its lineage; much deeper than this overflows the JVM stack.
@@ -60,8 +62,11 @@ def build_als(params: AlsParams, default_blocks: int) -> ALS:
     )
 
 
-def fit_als(interactions: DataFrame, params: AlsParams = AlsParams()) -> ALSModel:
-    """Fit ALS on ``(user_idx, item_idx, strength)`` interactions.
+def fit_als(interactions: DataFrame, params: AlsParams = AlsParams(), half_life_days: float = 0.0) -> ALSModel:
+    """Fit ALS on ``(user_idx, item_idx, strength[, last_time])`` interactions.
+
+    With ``half_life_days`` each pair's confidence is scaled by its recency (``last_time`` needed),
+    measured back from the latest interaction.
 
     Check the input once with :func:`~shoplake.ml.interactions.check_interactions` first: MLlib's
     own errors on degenerate input are stack traces. With a checkpoint directory set
@@ -75,6 +80,8 @@ def fit_als(interactions: DataFrame, params: AlsParams = AlsParams()) -> ALSMode
     strength = F.col(RATING)
     if params.implicit and params.log_confidence:
         strength = F.signum(strength) * F.log1p(F.abs(strength))
+    if half_life_days:
+        strength = strength * decay(TIME, half_life_days, latest_time(interactions, TIME))
     return build_als(params, default_blocks).fit(interactions.select(USER_INDEX, ITEM_INDEX, strength.alias(RATING)))
 
 

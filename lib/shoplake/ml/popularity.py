@@ -1,16 +1,30 @@
 """The popularity baseline: the items most users interacted with, minus what each user has seen.
 
-It is the bar a personalised model must clear, and the fallback for users without history.
+It is the bar a personalised model must clear, and the fallback for users without history. With a
+half-life, each user counts by how recently they interacted (see :mod:`shoplake.ml.recency`): the
+"recent popularity" a blended recommender mixes in.
 """
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from shoplake.ml.recency import TIME, decay, latest_time
 
-def item_popularity(interactions: DataFrame, user_col: str = "user_idx", item_col: str = "item_idx") -> DataFrame:
-    """``(item, score, pop_rank)``: distinct users per item, ranked 1.. (ties by item id)."""
-    counts = interactions.groupBy(item_col).agg(F.countDistinct(user_col).cast("double").alias("score"))
+
+def item_popularity(interactions: DataFrame, user_col: str = "user_idx", item_col: str = "item_idx",
+                    half_life_days: float = 0.0, time_col: str = TIME) -> DataFrame:
+    """``(item, score, pop_rank)``: distinct users per item, ranked 1.. (ties by item id).
+
+    With ``half_life_days`` each user counts ``0.5 ** (age / half_life)``, the age of their latest
+    interaction with the item measured back from the latest interaction of all.
+    """
+    if not half_life_days:
+        counts = interactions.groupBy(item_col).agg(F.countDistinct(user_col).cast("double").alias("score"))
+    else:
+        per_user = interactions.groupBy(user_col, item_col).agg(F.max(time_col).alias(time_col))
+        weight = decay(time_col, half_life_days, latest_time(interactions, time_col))
+        counts = per_user.groupBy(item_col).agg(F.sum(weight).alias("score"))
     return counts.withColumn("pop_rank", F.row_number().over(Window.orderBy(F.desc("score"), item_col)))
 
 

@@ -1,4 +1,9 @@
-"""Publish a registered ALS model's outputs: top-N recommendations per user and similar items."""
+"""Publish a registered recommender's outputs: top-N recommendations per user and similar items.
+
+The registered run holds the ALS model and the recipe it was chosen with; the recipe's other
+parts (recent popularity, item co-occurrence) are fitted again on the exact interactions version
+the run trained on, so the same rows give the same recommendations.
+"""
 from __future__ import annotations
 
 from pyspark.sql import functions as F
@@ -8,9 +13,9 @@ from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.ml import tracking
 from shoplake.ml.id_mapping import IdMapping
-from shoplake.ml.popularity import item_popularity
+from shoplake.ml.recipe import fit_recipe
 from shoplake.ml.recommendations import top_n_recommendations
-from shoplake.ml.recommender import INTERACTIONS, load_registered
+from shoplake.ml.recommender import INTERACTIONS, index_interactions, load_recipe, load_registered
 from shoplake.ml.similar_items import similar_items
 
 USERS = "gold.user_features"
@@ -27,22 +32,23 @@ def publish_recommendations(lake: Lake, settings: Settings, registered_model: st
     without history get popularity recommendations, flagged as such. Returns table versions.
     """
     model, entry = load_registered(settings, registered_model, model_version)
+    recipe = load_recipe(entry.run_id)
     # the model was fitted on this version of the interactions; the same rows give the same id mapping
     version = tracking.table_versions(settings, entry.run_id)[INTERACTIONS]
     interactions = lake.read(INTERACTIONS, version=version)
     mapping = IdMapping.fit(interactions, "user_id", "product_id")
-    seen = mapping.encode(interactions.select("user_id", "product_id")).cache()
+    seen = index_interactions(interactions, mapping).cache()
     users = interactions.select("user_id")
     if lake.exists(USERS):
         users = users.unionByName(lake.read(USERS).select("user_id"))
     stamp = F.lit(f"{entry.name}/{entry.version}").alias("model")
-    recs = top_n_recommendations(model, mapping, seen, item_popularity(seen), users, top_n)
+    recs = top_n_recommendations(fit_recipe(recipe, seen, model), mapping, users, top_n)
     versions = {RECOMMENDATIONS: lake.overwrite(recs.select("*", stamp), RECOMMENDATIONS)}
     pairs = mapping.decode_items(mapping.decode(similar_items(model.itemFactors, similar)),
                                  "similar_idx", "similar_product_id")
     versions[SIMILAR_ITEMS] = lake.overwrite(pairs.select("product_id", "similar_product_id", "similarity", "rank", stamp),
                                              SIMILAR_ITEMS)
     seen.unpersist()
-    log.info("recommendations and similar items written from %s v%s (interactions v%d)", entry.name, entry.version,
-             version)
+    log.info("recommendations and similar items written from %s v%s, %s (interactions v%d)", entry.name,
+             entry.version, recipe.describe(), version)
     return versions

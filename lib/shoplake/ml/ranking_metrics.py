@@ -63,18 +63,23 @@ def average_precision(hit_ranks: Column, denominator: Column) -> Column:
     return F.aggregate(precisions, F.lit(0.0), lambda acc, p: acc + p) / denominator
 
 
+def user_metric_columns(k: int) -> dict[str, Column]:
+    """Each metric's per-user value over :func:`user_hits`' ``hit_ranks`` and ``n_relevant`` columns."""
+    hits, n = F.col("hit_ranks"), F.col("n_relevant")
+    return {
+        "precision_at_k": precision(hits, k),
+        "recall_at_k": recall(hits, n),
+        "ndcg_at_k": ndcg(hits, n, k),
+        "map": average_precision(hits, n),
+        "map_at_k": average_precision(hits, F.least(n, F.lit(k))),
+    }
+
+
 def ranking_metrics(recs: DataFrame, truth: DataFrame, k: int = DEFAULT_K, user_col: str = "user_idx",
                     item_col: str = "item_idx") -> dict[str, float]:
     """Precision@k, recall@k, NDCG@k, MAP and MAP@k (means over users), and ``users`` evaluated."""
-    hits, n = F.col("hit_ranks"), F.col("n_relevant")
-    row = user_hits(recs, truth, k, user_col, item_col).agg(
-        F.avg(precision(hits, k)).alias("precision_at_k"),
-        F.avg(recall(hits, n)).alias("recall_at_k"),
-        F.avg(ndcg(hits, n, k)).alias("ndcg_at_k"),
-        F.avg(average_precision(hits, n)).alias("map"),
-        F.avg(average_precision(hits, F.least(n, F.lit(k)))).alias("map_at_k"),
-        F.count(F.lit(1)).alias("users"),
-    ).first()
+    means = [F.avg(column).alias(name) for name, column in user_metric_columns(k).items()]
+    row = user_hits(recs, truth, k, user_col, item_col).agg(*means, F.count(F.lit(1)).alias("users")).first()
     metrics = {name: float(value or 0.0) for name, value in row.asDict().items() if name != "users"}
     return {**metrics, "users": row["users"]}
 

@@ -5,25 +5,24 @@ Output rows are ``(user, item, score, rank, is_fallback)`` in the shop's own ids
 """
 from __future__ import annotations
 
-from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.ml.als import recommend_als
 from shoplake.ml.id_mapping import IdMapping
+from shoplake.ml.recipe import FittedRecipe, recommend
 
 
-def top_n_recommendations(model: ALSModel, mapping: IdMapping, seen: DataFrame, popularity: DataFrame,
-                          users: DataFrame, n: int = 10) -> DataFrame:
+def top_n_recommendations(fitted: FittedRecipe, mapping: IdMapping, users: DataFrame, n: int = 10) -> DataFrame:
     """Top-``n`` unseen items for each user in ``users`` (a column named like the mapping's user id).
 
-    ``seen`` and ``popularity`` are indexed (``user_idx``, ``item_idx``) as in
-    :class:`~shoplake.ml.recommender.TrainedRecommender`.
+    ``fitted`` is the recipe fitted on the interactions indexed by ``mapping``: they are what
+    each user has seen; users outside them get the recipe's (recent) popularity.
     """
     wanted = users.select(mapping.user_col).distinct()
     known = mapping.encode(wanted)
-    personal = recommend_als(model, known, seen, n).withColumn("is_fallback", F.lit(False))
+    personal = recommend(fitted, known, fitted.interactions, n).withColumn("is_fallback", F.lit(False))
     cold = wanted.join(mapping.users, mapping.user_col, "left_anti")
+    popularity = fitted.popularity
     fallback = cold.crossJoin(
         popularity.where(F.col("pop_rank") <= n).select("item_idx", "score", F.col("pop_rank").alias("rank"))
     ).withColumn("is_fallback", F.lit(True))

@@ -1,11 +1,16 @@
-"""Train the ALS recommender end to end: split, tune, evaluate against popularity, track, register.
+"""Train the recommender end to end: split, choose a recipe, evaluate against popularity, track, register.
 
 This is the whole of the ``train_als`` job except reading the interactions from the lake. The
-model that is logged is refitted on every interaction with the chosen parameters; it is
-registered only when, on the held-out split, it beats the popularity baseline on NDCG@k.
+candidates (ALS with and without recency weighting, ALS blended with recent popularity, item
+co-occurrence; see :mod:`shoplake.ml.recipe`) are compared on a validation split of the training
+interactions; the chosen recipe is then scored on the held-out test split beside ALS alone and
+the popularity baseline. The ALS model that is logged is refitted on every interaction, with the
+recipe beside it (``recipe.json``); the run is registered, tagged with its family, only when on
+the held-out split it beats the popularity baseline on the tuning metric (NDCG@k).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,17 +29,20 @@ from shoplake.config.settings import AlsSettings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.ml import tracking
-from shoplake.ml.als import RATING, AlsParams, fit_als, recommend_als
+from shoplake.ml.als import RATING, AlsParams
 from shoplake.ml.evaluation import evaluate_recommendations
 from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX, IdMapping
 from shoplake.ml.interactions import check_interactions
 from shoplake.ml.popularity import item_popularity, recommend_popular
+from shoplake.ml.recency import TIME
+from shoplake.ml.recipe import ALS, Recipe, fit_recipe, recommend
 from shoplake.ml.splits import split
-from shoplake.ml.tuning import param_grid, tune_als
+from shoplake.ml.tuning import Choice, SearchSpace, param_grid, tune_recommender
 
 log = get_logger(__name__)
 FAMILY = "als"
 INTERACTIONS = "gold.user_item_interactions"
+RECIPE_FILE = "recipe.json"
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("integer", USER_INDEX), ColSpec("integer", ITEM_INDEX)]),
     outputs=Schema([ColSpec("float", "prediction")]),
@@ -55,6 +63,11 @@ class RecommenderConfig:
     alphas: tuple[float, ...] = (0.5, 1.0, 2.0)
     max_iter: int = 15
     implicit: bool = True
+    half_lives_days: tuple[float, ...] = (0.0,)
+    popularity_weights: tuple[float, ...] = ()
+    families: tuple[str, ...] = (ALS,)
+    pool: int = 50
+    neighbours: int = 50
     seed: int = 42
     registered_model: str = "shoplake-als"
 
@@ -63,29 +76,44 @@ class RecommenderConfig:
         """The config's ``als`` section, with ``overrides`` (None values ignored) on top."""
         values = {"split": als.split, "train_ratio": als.train_ratio, "k": als.k, "ranks": tuple(als.ranks),
                   "reg_params": tuple(als.reg_params), "alphas": tuple(als.alphas), "max_iter": als.max_iter,
+                  "half_lives_days": tuple(als.half_lives_days), "popularity_weights": tuple(als.popularity_weights),
+                  "families": tuple(als.families), "pool": als.candidate_pool, "neighbours": als.neighbours,
                   "registered_model": als.registered_model}
         values.update({name: value for name, value in overrides.items() if value is not None})
         return cls(**values)
 
     def grid(self) -> list[AlsParams]:
-        """The candidates to tune over (alpha only matters for implicit feedback)."""
+        """The ALS parameters to tune over (alpha only matters for implicit feedback)."""
         base = AlsParams(max_iter=self.max_iter, implicit=self.implicit, seed=self.seed)
         alphas = self.alphas if self.implicit else (base.alpha,)
         return param_grid(base, rank=self.ranks, reg_param=self.reg_params, alpha=alphas)
 
+    def search_space(self, has_time: bool = True) -> SearchSpace:
+        """Every candidate recipe; without interaction times there is no recency weighting."""
+        half_lives = tuple(self.half_lives_days) if has_time else (0.0,)
+        return SearchSpace(tuple(self.grid()), half_lives, tuple(self.popularity_weights), tuple(self.families),
+                           self.pool, self.neighbours)
+
 
 @dataclass
 class TrainedRecommender:
-    """The fitted model and everything needed to serve it."""
+    """The fitted model, its recipe and everything needed to serve it."""
 
     model: ALSModel
+    recipe: Recipe
     mapping: IdMapping
     interactions: DataFrame
-    popularity: DataFrame
-    params: AlsParams
     metrics: dict[str, float]
     run_id: str
     model_version: str | None
+
+
+def index_interactions(interactions: DataFrame, mapping: IdMapping, strength_col: str = "weight",
+                       time_col: str = "last_event_time") -> DataFrame:
+    """``(user_idx, item_idx, strength[, last_time])``: the interactions in the mapping's indices."""
+    keep = [mapping.user_col, mapping.item_col, F.col(strength_col).cast("double").alias(RATING)]
+    keep += [F.col(time_col).alias(TIME)] if time_col in interactions.columns else []
+    return mapping.encode(interactions.select(*keep))
 
 
 def train_recommender(
@@ -104,39 +132,37 @@ def train_recommender(
     (event weights summed) and ``last_event_time``.
     """
     stats = check_interactions(interactions, user_col, item_col)
-    if config.split == "chrono" and time_col not in interactions.columns:
+    has_time = time_col in interactions.columns
+    if config.split == "chrono" and not has_time:
         raise ValueError(f"the chrono split needs a {time_col!r} column; use split='stratified' without one")
     mapping = IdMapping.fit(interactions, user_col, item_col)
-    keep = [user_col, item_col, F.col(strength_col).cast("double").alias(RATING)]
-    indexed = mapping.encode(interactions.select(*keep, *([time_col] if time_col in interactions.columns else [])))
-    indexed = indexed.cache()
-    train, test = (df.cache() for df in split(indexed, config.split, config.train_ratio, config.seed, time_col))
+    indexed = index_interactions(interactions, mapping, strength_col, time_col).cache()
+    train, test = (df.cache() for df in split(indexed, config.split, config.train_ratio, config.seed))
+    metric = config.metric
     with tracking.start_run(settings, FAMILY, run_name="train_als") as run:
         mlflow.log_params({"split": config.split, "train_ratio": config.train_ratio, "k": config.k,
-                           "metric": config.metric, "validation_ratio": config.validation_ratio})
+                           "metric": metric, "validation_ratio": config.validation_ratio,
+                           "families": ",".join(config.families)})
         mlflow.log_metrics({"rows": stats.rows, "users": stats.users, "items": stats.items})
         tracking.log_table_versions(table_versions or {})
-        best, trials = tune_als(train, config.grid(), config.k, config.metric, config.split,
-                                config.validation_ratio, config.seed, time_col)
-        for number, trial in enumerate(trials):
-            tracking.log_child_run(f"trial-{number}", trial.params.as_dict(),
-                                   {f"validation_{name}": value for name, value in trial.metrics.items()})
-        mlflow.log_params({f"best_{name}": value for name, value in best.as_dict().items()})
-        metrics = _evaluate(train, test, best, config.k)
+        choice, metrics = choose_and_test(train, test, config, has_time)
+        _log_choice(choice, metric)
         mlflow.log_metrics(metrics)
-        mlflow.log_figure(_comparison_figure(metrics, config.k), "als_vs_popularity.png")
-        model = fit_als(indexed, best)
-        info = mlflow.spark.log_model(model, "model", signature=SIGNATURE,
+        mlflow.log_figure(_comparison_figure(metrics, config.k), "recommender_vs_popularity.png")
+        final = fit_recipe(choice.recipe if choice.recipe.uses_als else choice.best_als, indexed)
+        mlflow.log_dict(choice.recipe.as_dict(), RECIPE_FILE)
+        info = mlflow.spark.log_model(final.model, "model", signature=SIGNATURE,
                                       pip_requirements=[f"pyspark=={pyspark.__version__}"])
-        beats = metrics[f"als_{config.metric}"] > metrics[f"popularity_{config.metric}"]
+        beats = metrics[f"model_{metric}"] > metrics[f"popularity_{metric}"]
         mlflow.set_tag("beats_popularity", str(beats).lower())
-        version = tracking.register_model(info.model_uri, config.registered_model) if beats else None
-        log.info("ALS %s=%.4f vs popularity %.4f: %s", config.metric, metrics[f"als_{config.metric}"],
-                 metrics[f"popularity_{config.metric}"], f"registered v{version}" if version else "not registered")
+        version = tracking.register_model(info.model_uri, config.registered_model,
+                                          {"family": choice.recipe.family}) if beats else None
+        log.info("%s %s=%.4f vs popularity %.4f (%+.1f%%): %s", choice.recipe.describe(), metric,
+                 metrics[f"model_{metric}"], metrics[f"popularity_{metric}"], 100 * metrics["margin_over_popularity"],
+                 f"registered v{version}" if version else "not registered")
     train.unpersist()
     test.unpersist()
-    return TrainedRecommender(model, mapping, indexed, item_popularity(indexed), best, metrics,
-                              run.info.run_id, version)
+    return TrainedRecommender(final.model, choice.recipe, mapping, indexed, metrics, run.info.run_id, version)
 
 
 def train_on_lake(lake: Lake, settings: Settings, config: RecommenderConfig) -> TrainedRecommender:
@@ -156,13 +182,51 @@ def load_registered(settings: Settings, name: str, version: str | None = None) -
     return pipeline.stages[0], entry
 
 
+def choose_and_test(train: DataFrame, test: DataFrame, config: RecommenderConfig,
+                    has_time: bool = True) -> tuple[Choice, dict[str, float]]:
+    """Choose a recipe on a validation split of ``train``; its test metrics beside ALS alone and popularity.
+
+    The metrics are prefixed ``model_``, ``als_`` and ``popularity_``, plus ``margin_over_popularity``
+    (the relative gain on ``config.metric``).
+    """
+    choice = tune_recommender(train, config.search_space(has_time), config.k, config.metric, config.split,
+                              config.validation_ratio, config.seed)
+    metrics = _evaluate(train, test, choice, config.k)
+    metrics["margin_over_popularity"] = _margin(metrics[f"model_{config.metric}"],
+                                                metrics[f"popularity_{config.metric}"])
+    return choice, metrics
+
+
+def load_recipe(run_id: str) -> Recipe:
+    """The recipe a training run chose (``recipe.json`` of the run)."""
+    return Recipe.from_dict(mlflow.artifacts.load_dict(f"runs:/{run_id}/{RECIPE_FILE}"))
+
+
+def _margin(model: float, baseline: float) -> float:
+    """The model's relative gain over the baseline (0 when the baseline scores 0)."""
+    return model / baseline - 1.0 if baseline else 0.0
+
+
+def _log_choice(choice: Choice, metric: str) -> None:
+    """Each trial as a nested run; the chosen recipe as ``best_*`` params, its family as a tag."""
+    for number, trial in enumerate(choice.trials):
+        tracking.log_child_run(f"trial-{number}", trial.recipe.as_dict(),
+                               {f"validation_{name}": value for name, value in trial.metrics.items()})
+    mlflow.log_params({f"best_{name}": value for name, value in choice.recipe.as_dict().items()})
+    mlflow.set_tags({"family": choice.recipe.family, "recipe": choice.recipe.describe()})
+    if choice.challenger_gain:
+        mlflow.log_metrics({f"validation_challenger_gain_{metric}": choice.challenger_gain.mean,
+                            "validation_challenger_gain_standard_error": choice.challenger_gain.standard_error})
+
+
 def _comparison_figure(metrics: dict[str, float], k: int) -> Figure:
-    """Bar chart of the test-split ranking metrics, ALS beside popularity."""
+    """Bar chart of the test-split ranking metrics: the chosen recipe, ALS alone and popularity."""
     names = ["precision_at_k", "recall_at_k", "ndcg_at_k", "map", "map_at_k", "coverage"]
+    models = ("model", "als", "popularity")
     figure = Figure(figsize=(8, 3.5))
     axes = figure.subplots()
-    for offset, model in ((-0.2, "als"), (0.2, "popularity")):
-        axes.bar([i + offset for i in range(len(names))], [metrics[f"{model}_{n}"] for n in names], 0.4, label=model)
+    for offset, model in zip((-0.27, 0.0, 0.27), models):
+        axes.bar([i + offset for i in range(len(names))], [metrics[f"{model}_{n}"] for n in names], 0.27, label=model)
     axes.set_xticks(range(len(names)), [n.replace("_at_k", f"@{k}") for n in names])
     axes.set_title("held-out ranking metrics")
     axes.legend()
@@ -170,11 +234,15 @@ def _comparison_figure(metrics: dict[str, float], k: int) -> Figure:
     return figure
 
 
-def _evaluate(train: DataFrame, test: DataFrame, params: AlsParams, k: int) -> dict[str, float]:
-    """Test-split metrics of ALS fitted on ``train`` and of the popularity baseline, prefixed."""
+def _evaluate(train: DataFrame, test: DataFrame, choice: Choice, k: int) -> dict[str, float]:
+    """Test-split metrics of the chosen recipe, ALS alone and popularity, all fitted on ``train``, prefixed."""
     users = test.select(USER_INDEX).distinct()
+    als = fit_recipe(dataclasses.replace(choice.best_als, family=ALS, popularity_weight=0.0), train)
+    # the chosen recipe, when it contains ALS, is best_als itself: its ALS model is the one just fitted
+    model = dataclasses.replace(als, recipe=choice.recipe) if choice.recipe.uses_als else fit_recipe(choice.recipe, train)
     candidates = {
-        "als": recommend_als(fit_als(train, params), users, train, k),
+        "model": recommend(model, users, train, k),
+        "als": recommend(als, users, train, k),
         "popularity": recommend_popular(item_popularity(train), users, train, k),
     }
     return {

@@ -5,6 +5,7 @@ import os
 
 from shoplake.analytics.parts import PARTS as ANALYTICS_PARTS, run_analytics
 from shoplake.analytics.truth import GroundTruth
+from shoplake.datasets.cli import shop_dates
 from shoplake.datasets.generator import default_truth_dir, generate, make_config
 from shoplake.dl.runs import READS as DL_READS, WRITES as DL_WRITES
 from shoplake.dl.runs import run_embed_images, run_score_reviews, run_train_image_model, run_train_sentiment
@@ -42,9 +43,11 @@ def _demo_data(ctx) -> dict:
     inputs = ctx.settings.paths.inputs
     if folder_exists(ctx.spark, f"{inputs}/clickstream"):
         return {"inputs": inputs, "generated": False}
-    manifest = generate(ctx.spark, make_config(ctx.args.preset, users=ctx.args.users, days=ctx.args.days, seed=ctx.args.seed), inputs, default_truth_dir(inputs),
-                        ctx.settings.paths.cache)
-    return {"inputs": inputs, "generated": True, "events": manifest["counts"].get("clickstream_records", 0)}
+    config = make_config(ctx.args.preset, users=ctx.args.users, days=ctx.args.days, seed=ctx.args.seed,
+                         **shop_dates(ctx.args))
+    manifest = generate(ctx.spark, config, inputs, default_truth_dir(inputs), ctx.settings.paths.cache)
+    return {"inputs": inputs, "generated": True, "dates": f"{config.start_date}..{config.end_date}",
+            "events": manifest["counts"].get("clickstream_records", 0)}
 
 
 def _ingest(load):
@@ -79,18 +82,20 @@ ANALYTICS_TABLES = ("gold.funnel", "gold.funnel_steps", "gold.cohort_retention",
 CATALOG_TABLES = ("bronze.products", "bronze.reviews", "bronze.quarantine", "silver.products", "silver.reviews")
 
 def _recommend(ctx) -> dict:
-    """Train and tune ALS; when it beats popularity (and so is registered), publish its recommendations."""
+    """Choose and train the recommender; when it beats popularity (and so is registered), publish its recommendations."""
     lake, als = open_lake(ctx.spark, ctx.settings), ctx.settings.als
     config = RecommenderConfig.from_settings(als)
     require_passing(lake, ctx.settings, [INTERACTIONS])
     trained = train_on_lake(lake, ctx.settings, config)
     metric = config.metric
-    figures = {metric: round(trained.metrics[f"als_{metric}"], 4),
+    figures = {"family": trained.recipe.family, metric: round(trained.metrics[f"model_{metric}"], 4),
                f"popularity_{metric}": round(trained.metrics[f"popularity_{metric}"], 4),
+               "margin_over_popularity": round(trained.metrics["margin_over_popularity"], 4),
                "mlflow_run_ids": [trained.run_id]}
     if trained.model_version is None:
-        log.warning("ALS did not beat popularity on %s: not registered, recommendations left as they were", metric)
-        return figures
+        raise StepNotRun(f"{trained.recipe.describe()} did not beat popularity on {metric} "
+                         f"({figures[metric]} vs {figures[f'popularity_{metric}']}): not registered, "
+                         "recommendations left as they were")
     publish_recommendations(lake, ctx.settings, config.registered_model, trained.model_version, als.top_n)
     return figures | {"model_version": trained.model_version}
 
@@ -117,7 +122,8 @@ def _deep_learning(run, gated: tuple[str, ...] = ()):
         try:
             return _with_run_ids(run(ctx.spark, ctx.settings))
         except NoRegisteredModel as missing:
-            raise StepNotRun(f"{missing} (its training has not reached the dl.*_min_* bar yet)") from missing
+            raise StepNotRun(f"{missing} (a model is registered only when it beats its baseline on the held-out test "
+                             "split, and reaches the dl.*_min_* floors where dl.enforce_floors is on)") from missing
     return step
 
 

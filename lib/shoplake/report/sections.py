@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pyspark.sql import Window
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from shoplake.analytics import plots as analytics_plots
 from shoplake.config import Settings
+from shoplake.dl.scorecard import LABELS as SCORECARD_LABELS
+from shoplake.dl.scorecard import scorecard
 from shoplake.ingest.gold import FUNNEL_STEPS
+from shoplake.ml.forecast.calendar import fill_calendar, recent_history
+from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET, conform, shop_series
 from shoplake.report import figures
 from shoplake.report.figures import png
 from shoplake.report.inputs import Inputs, rows
@@ -105,22 +109,22 @@ def bundles(inputs: Inputs, settings: Settings) -> Content:
 def forecasts(inputs: Inputs, settings: Settings) -> Content:
     """Units sold and forecast for the top-selling items (gold.forecasts, gold.daily_item_sales)."""
     ahead = inputs.require("gold.forecasts", ["product_id", "date", "forecast"], "train_forecast")
-    sales = inputs.require("gold.daily_item_sales", ["product_id", "date", "units", "revenue"], "build_gold")
+    sales = inputs.require("gold.daily_item_sales",
+                           ["product_id", "date", "units", "revenue", "avg_price", "promotion"], "build_gold")
     forecast_items = ahead.select("product_id").distinct()
     per_item = sales.join(forecast_items, "product_id", "left_semi").groupBy("product_id").agg(
-        F.sum("revenue").alias("revenue"), F.max("date").alias("last"))
+        F.sum("revenue").alias("revenue"))
     top = rows(per_item.orderBy(F.desc("revenue"), "product_id").limit(settings.report.top_items),
                "items with both sales and forecasts")
-    items, last = [r["product_id"] for r in top], max(r["last"] for r in top)
-    history = sales.where(F.col("product_id").isin(items) & (F.col("date") > F.date_sub(F.lit(last),
-                                                                                        settings.report.history_days)))
-    actual = history.groupBy("product_id", "date").agg(F.sum("units").alias("units")).orderBy("date").collect()
+    items = [r["product_id"] for r in top]
+    filled = fill_calendar(conform(shop_series(sales)), "day")
+    actual = recent_history(filled, items, settings.report.history_days).orderBy(DATE).collect()
     interval = [F.col(c) if c in ahead.columns else F.lit(None).alias(c) for c in ("lower", "upper")]
     predicted = ahead.where(F.col("product_id").isin(items)).select(
         "product_id", "date", "forecast", *interval).orderBy("date").collect()
     names = _product_names(inputs, items)
     panels = [{"title": _label(item, names),
-               "actual": [(r["date"], r["units"]) for r in actual if r["product_id"] == item],
+               "actual": [(r[DATE], r[TARGET]) for r in actual if r[SERIES_ID] == item],
                "forecast": [(r["date"], r["forecast"], r["lower"], r["upper"]) for r in predicted
                             if r["product_id"] == item]} for item in items]
     summary = (f"The {len(items)} items with the most revenue: units sold over the last "
@@ -164,7 +168,8 @@ def _pictures(found: list[dict], user: str, kind: str, names: dict[str, dict]) -
 
 
 def sentiment(inputs: Inputs, settings: Settings) -> Content:
-    """Share of positive, neutral and negative reviews of the most reviewed products (gold.review_sentiment)."""
+    """Share of positive, neutral and negative reviews of the most reviewed products (gold.review_sentiment), and
+    the scoring model's held-out test figures beside its classical baseline's (from its MLflow training run)."""
     scored = inputs.require("gold.review_sentiment", ["product_id", "sentiment"], "score_reviews")
     per_product = scored.groupBy("product_id").agg(F.count("*").alias("reviews"), *[
         F.avg((F.col("sentiment") == s).cast("double")).alias(s) for s in SENTIMENT_COLORS])
@@ -177,7 +182,18 @@ def sentiment(inputs: Inputs, settings: Settings) -> Content:
                                     SENTIMENT_COLORS)
     overall = scored.agg(F.count("*").alias("n"), F.avg((F.col("sentiment") == "positive").cast("double")).alias("p")).first()
     summary = f"{overall['n']:,} reviews scored; {overall['p'] or 0:.1%} positive overall."
-    return Content(summary, [png(figure)])
+    return Content(summary, [png(figure)], _model_vs_baseline(scored, settings))
+
+
+def _model_vs_baseline(scored: DataFrame, settings: Settings) -> list[Table]:
+    """The scoring model's held-out figures beside its baseline's (from its training run), when one model scored."""
+    models = [r["model"] for r in scored.select("model").distinct().limit(2).collect()] if "model" in scored.columns else []
+    card = scorecard(settings, models[0]) if len(models) == 1 else None
+    if card is None:
+        return []
+    return [Table(["held-out test split", models[0], card.baseline, "margin"], [
+        [SCORECARD_LABELS[name], f"{model:.4f}", f"{baseline:.4f}", f"{model - baseline:+.4f}"]
+        for name, (model, baseline) in card.figures.items()])]
 
 
 def anomalies(inputs: Inputs, settings: Settings) -> Content:

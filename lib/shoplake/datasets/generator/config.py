@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from shoplake.schemas import CHANNELS, DEVICES
 
@@ -24,17 +24,21 @@ PRESETS = {
 }
 
 
-def _default_corruption() -> dict[str, float]:
+def default_corruption() -> dict[str, float]:
+    """The corruption rates of a shop that does not choose its own: each record kind 0.2%, files 1%."""
     return {**{kind: 0.002 for kind in RECORD_CORRUPTIONS}, "duplicate_file": 0.01}
 
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    """All parameters of one generated shop; same config and seed give the same bytes."""
+    """All parameters of one generated shop; same config and seed give the same bytes.
+
+    ``start_date``, the first day, has no default: the caller chooses the dates (see :func:`make_config`).
+    """
 
     users: int = 3_000
     days: int = 35
-    start_date: date = date(2024, 1, 1)
+    start_date: date = field(kw_only=True)
     seed: int = 42
     products: int = 300
     users_per_block: int = 750
@@ -86,7 +90,12 @@ class GeneratorConfig:
     anomaly_share: float = 0.01
     review_prob: float = 0.2
 
-    corruption: dict[str, float] = field(default_factory=_default_corruption)
+    corruption: dict[str, float] = field(default_factory=default_corruption)
+
+    @property
+    def end_date(self) -> date:
+        """The last generated day."""
+        return self.start_date + timedelta(days=self.days - 1)
 
     @property
     def fbt_pairs(self) -> int:
@@ -124,17 +133,24 @@ class GeneratorConfig:
         return {kind: self.corruption.get(kind, 0.0) for kind in RECORD_CORRUPTIONS}
 
     def to_dict(self) -> dict:
-        """JSON-ready form (dates as ISO strings)."""
-        out = dataclasses.asdict(self)
-        out["start_date"] = self.start_date.isoformat()
-        return out
+        """JSON-ready form (dates as ISO strings, the last day included)."""
+        return {**dataclasses.asdict(self), "start_date": self.start_date.isoformat(),
+                "end_date": self.end_date.isoformat()}
 
 
-def make_config(preset: str = "small", **overrides) -> GeneratorConfig:
-    """A config from a preset (``small``, ``medium``, ``large``) with ``None``-free overrides applied."""
+def make_config(preset: str = "small", *, end_date: date | None = None, **overrides) -> GeneratorConfig:
+    """A config from a preset (``small``, ``medium``, ``large``) with ``None``-free overrides applied.
+
+    The dates are given, never read from the clock: either ``start_date`` (an override) or ``end_date``,
+    the last day, from which ``start_date = end_date - (days - 1)`` follows.
+    """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     values = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    if ("start_date" in values) == (end_date is not None):
+        raise ValueError("a generated shop needs its dates: give one of start_date and end_date")
+    if end_date is not None:
+        values["start_date"] = end_date - timedelta(days=values["days"] - 1)
     config = GeneratorConfig(**values)
     errors = config.validate()
     if errors:

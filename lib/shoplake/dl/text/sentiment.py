@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import FloatType, StringType, StructField, StructType
 
 from shoplake.config import Settings
+from shoplake.dl.baselines import tfidf_logreg
 from shoplake.dl.classifier import ClassifierTask, FittedClassifier, fit_classifier
 from shoplake.dl.inference import map_model
 from shoplake.dl.metrics import auc_between
@@ -59,15 +60,16 @@ def train_sentiment(reviews: DataFrame, settings: Settings, table_versions: Mapp
     usable, _ = split_skipped(prepared)
     split = split_column(F.col("review_id"), dl.text_test_fraction, dl.validation_fraction, dl.seed)
     data = with_tokens(usable.withColumn("split", split), "review_text", model.tokenizer_json, dl.text_max_seq_len)
-    data = data.select("split", "label", *TOKENS).cache()
+    data = data.select("split", "label", "review_text", *TOKENS).cache()
     task = ClassifierTask(
         family=FAMILY, class_names=SENTIMENTS, inputs=TOKENS, batch_size=dl.text_batch_size, epochs=dl.text_epochs,
         lr=dl.text_lr, registered_model=dl.text_registered_model, balance_classes=True,
-        bars={"test_auc_pos_neg": dl.text_min_auc, "test_macro_f1": dl.text_min_macro_f1},
-        test_metrics=sentiment_metrics,
+        baseline=tfidf_logreg("review_text"), beat=("test_macro_f1",),
+        floors={"test_auc_pos_neg": dl.text_min_auc, "test_macro_f1": dl.text_min_macro_f1},
+        test_metrics=sentiment_metrics, length_mask="attention_mask", length_pool=dl.text_length_pool,
         params={"encoder": "all-MiniLM-L6-v2", "encoder_layers": model.encoder.config.num_hidden_layers,
                 "max_seq_len": dl.text_max_seq_len, "rows": dl.text_rows, "test_fraction": dl.text_test_fraction,
-                "validation_fraction": dl.validation_fraction},
+                "validation_fraction": dl.validation_fraction, "length_pool": dl.text_length_pool},
     )
     try:
         splits = {name: data.where(F.col("split") == name) for name in ("train", "validation", "test")}

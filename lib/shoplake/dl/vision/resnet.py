@@ -3,7 +3,8 @@
 Module names follow torchvision's ResNet (``conv1``, ``bn1``, ``layer1``…, ``fc``), so a
 torchvision ``resnet18`` state dict loads into the ``resnet18`` architecture (see
 :func:`load_pretrained`). ``resnet-small`` keeps the full resolution of 28x28 images (3x3
-stem, no max-pool). The penultimate layer (after global average pooling) is the embedding.
+stem, no max-pool); ``resnet-narrow`` is the same at half the width (about 3 times faster on a CPU),
+``resnet-tiny`` one block a stage. The penultimate layer (after global average pooling) is the embedding.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class ResNetArch:
 
 ARCHITECTURES = {
     "resnet-small": ResNetArch(blocks=(2, 2, 2), widths=(32, 64, 128), stem="small"),
+    "resnet-narrow": ResNetArch(blocks=(2, 2, 2), widths=(16, 32, 64), stem="small"),
     "resnet-tiny": ResNetArch(blocks=(1, 1, 1), widths=(16, 32, 64), stem="small"),
     "resnet18": ResNetArch(blocks=(2, 2, 2, 2), widths=(64, 128, 256, 512), stem="imagenet"),
 }

@@ -9,6 +9,7 @@ from pyspark.sql import functions as F
 
 from shoplake.config import Settings
 from shoplake.datasets.fashion_mnist import CLASSES
+from shoplake.dl.baselines import pixel_logreg
 from shoplake.dl.classifier import ClassifierTask, FittedClassifier, fit_classifier
 from shoplake.dl.petastorm_bridge import Batch
 from shoplake.dl.skips import skip_counts, split_skipped
@@ -57,8 +58,8 @@ def train_image_model(images: DataFrame, settings: Settings, table_versions: Map
     model = build_resnet(settings)
     task = ClassifierTask(
         family=FAMILY, class_names=CLASSES, inputs=("pixels",), batch_size=dl.image_batch_size, epochs=dl.image_epochs,
-        lr=dl.image_lr, registered_model=dl.image_registered_model, bars={"test_accuracy": dl.image_min_accuracy},
-        weight_decay=5e-4, augment=random_flip,
+        lr=dl.image_lr, registered_model=dl.image_registered_model, baseline=pixel_logreg("pixels"),
+        beat=("test_accuracy",), floors={"test_accuracy": dl.image_min_accuracy}, weight_decay=5e-4, augment=random_flip,
         params={"arch": dl.image_arch, "image_size": dl.image_size, "train_rows": dl.image_train_rows,
                 "test_rows": dl.image_test_rows, "pretrained": dl.pretrained_resnet_path or "none",
                 "validation_fraction": dl.validation_fraction},

@@ -8,6 +8,8 @@ series' last row (the last price a customer saw); category and list price are pe
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -53,3 +55,11 @@ def fill_calendar(series: DataFrame, frequency: str, until: str = "table") -> Da
         t.alias("t"), (F.count("*").over(Window.partitionBy(SERIES_ID)) - 1 - t).alias("periods_left"),
     )
 
+
+def recent_history(filled: DataFrame, ids: Sequence[str], periods: int) -> DataFrame:
+    """``series_id``, ``date``, ``y`` of the series ``ids`` over their last ``periods`` periods of ``filled``
+    (a :func:`fill_calendar` result, so a period without sales is there as 0): the actuals a forecast panel
+    draws. A line over the days with sales alone would join them and read as continuous demand.
+    """
+    chosen = F.col(SERIES_ID).isin(list(ids)) & (F.col("periods_left") < periods)
+    return filled.filter(chosen).select(SERIES_ID, DATE, TARGET)

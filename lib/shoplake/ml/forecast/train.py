@@ -23,7 +23,7 @@ from shoplake.log import get_logger
 from shoplake.ml import tracking
 from shoplake.ml.forecast import plots
 from shoplake.ml.forecast.backtest import backtest
-from shoplake.ml.forecast.calendar import fill_calendar
+from shoplake.ml.forecast.calendar import fill_calendar, recent_history
 from shoplake.ml.forecast.features import history_length, origin_features
 from shoplake.ml.forecast.intervals import coverage, residual_quantiles, with_intervals
 from shoplake.ml.forecast.metrics import METRICS, accuracy
@@ -145,9 +145,7 @@ def _forecast_plot(filled: DataFrame, results: DataFrame, forecasts: DataFrame, 
     """Forecast vs actual of the ``plot_items`` series with the most volume (only their rows are collected)."""
     top = filled.groupBy(SERIES_ID).agg(F.sum(TARGET).alias("volume")).orderBy(F.desc("volume"), SERIES_ID)
     top = [r[SERIES_ID] for r in top.limit(fs.plot_items).collect()]
-    span = fs.horizon * (fs.folds + 3)
-    window = filled.filter(F.col(SERIES_ID).isin(top)).select(SERIES_ID, DATE, TARGET)
-    actuals = window.toPandas().sort_values(DATE).groupby(SERIES_ID).tail(span)
+    actuals = recent_history(filled, top, fs.horizon * (fs.folds + 3)).toPandas().sort_values(DATE)
     backtests = results.filter(F.col(SERIES_ID).isin(top)).select(SERIES_ID, "fold", TARGET_DATE, FORECAST).toPandas()
     future = forecasts.filter(F.col(SERIES_ID).isin(top)).select(SERIES_ID, DATE, FORECAST, "lower", "upper").toPandas()
     order = {name: i for i, name in enumerate(top)}
