@@ -160,7 +160,10 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
                    for name in SPLITS}
         run = stack.enter_context(tracking.start_run(settings, task.family, run_name=f"train_{task.family}"))
         mlflow.log_params({**task.params, "epochs": task.epochs, "lr": task.lr, "batch_size": task.batch_size,
-                           "device": str(device), "seed": dl.seed, "balance_classes": task.balance_classes})
+                           "device": str(device), "seed": dl.seed, "balance_classes": task.balance_classes,
+                           "gate_beat_baseline_on": ",".join(task.beat) if dl.beat_baseline else "off",
+                           "gate_floors": ",".join(f"{k}>={v}" for k, v in task.floors.items()) if dl.enforce_floors
+                           else "off"})
         mlflow.log_metrics({f"{name}_rows": float(source.rows) for name, source in sources.items()})
         tracking.log_table_versions(table_versions)
         report_skips(skipped or {}, f"{task.family} training rows")
