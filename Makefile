@@ -46,4 +46,4 @@ mlflow-ui: setup  ## serve the MLflow tracking store of conf/$(ENV).yaml on http
 	$(VENV)/bin/shoplake mlflow-ui --env $(ENV)
 
 clean:  ## remove local lake, MLflow store and caches (keeps .venv)
-	rm -rf lake lake-test mlflow.db mlartifacts spark-warehouse .pytest_cache
+	rm -rf lake lake-test lake.keys lake-test.keys mlflow.db mlartifacts spark-warehouse .pytest_cache

@@ -55,7 +55,7 @@ case "$env_name" in
      [[ -f "$config_file" ]] || die "unknown env '$env_name'; known: $(cd "$ROOT/conf" && ls *.yaml | sed 's/\.yaml$//' | tr '\n' ' ')" ;;
 esac
 
-JAVA_HOME="$("$PY" -c 'from shoplake.session.java import main; main()')" || exit 1
+JAVA_HOME="$("$PY" -c 'from shoplake.session.java import main; main()')" || exit 2
 export JAVA_HOME
 SPARK_SUBMIT="$("$PY" -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit"))')"
 export PYSPARK_PYTHON="$PY" PYSPARK_DRIVER_PYTHON="$PY"

@@ -16,7 +16,7 @@ from shoplake.analytics.parts import PARTS, run_analytics
 from shoplake.analytics.truth import GroundTruth
 from shoplake.datasets.generator import default_truth_dir
 from shoplake.lake import open_lake
-from shoplake.privacy.pseudonyms import resolve_key
+from shoplake.privacy.keys import resolve_key
 from shoplake.runner import JobContext, run_job
 
 

@@ -1,8 +1,10 @@
 """Erase one customer (by --customer ID or --email) from every lake table, vacuum old versions, audit in ops.erasures.
 
 The customer's rows go from bronze (raw records and quarantine), silver, gold and model outputs;
-their ids and emails join ops.erasure_list (keyed hashes) so ingest never brings them back. The
-audit rows, the log and the --output file hold keyed hashes only, never the raw identifier.
+their ids and emails join ops.erasure_list (audit-key hashes) so ingest never brings them back.
+The request is recorded first (ops.erasure_requests): an erasure that was killed is finished by
+running it again. The audit rows, the log and the --output file hold keyed hashes only, never the
+raw identifier. Exit code 1 when no table holds the customer, unless --allow-unknown.
 """
 from __future__ import annotations
 
@@ -11,22 +13,35 @@ import os
 import sys
 
 from shoplake.lake import open_lake
+from shoplake.log import get_logger
 from shoplake.privacy.erasure import erase_customer
-from shoplake.privacy.pseudonyms import resolve_key
+from shoplake.privacy.errors import NothingToErase
+from shoplake.privacy.keys import resolve_audit_key, resolve_key
 from shoplake.runner import JobContext, run_job
+
+log = get_logger("erase_customer")
 
 
 def add_arguments(parser):
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--customer", help="the customer's id as the shop sends it (customer_id / user_id)")
     who.add_argument("--email", help="the customer's email address (their ids are found in bronze.orders)")
+    parser.add_argument("--allow-unknown", action="store_true",
+                        help="when no table holds the customer, still list them on ops.erasure_list so future "
+                             "input is dropped (without it, the job exits 1 and changes nothing)")
     parser.add_argument("--output", help="write the erasure's summary (per table: rows deleted, files vacuumed) "
                                          "to this JSON file")
 
 
 def main(ctx: JobContext) -> None:
-    result = erase_customer(open_lake(ctx.spark, ctx.settings), ctx.settings, resolve_key(ctx.settings, os.environ),
-                            customer_id=ctx.args.customer, email=ctx.args.email)
+    lake = open_lake(ctx.spark, ctx.settings)
+    try:
+        result = erase_customer(lake, ctx.settings, resolve_key(ctx.settings, os.environ),
+                                resolve_audit_key(ctx.settings, os.environ), customer_id=ctx.args.customer,
+                                email=ctx.args.email, allow_unknown=ctx.args.allow_unknown)
+    except NothingToErase as exc:
+        log.error("%s; nothing was changed (pass --allow-unknown to put the customer on the erasure list anyway)", exc)
+        raise SystemExit(1) from None
     if ctx.args.output:
         with open(ctx.args.output, "w") as out:
             json.dump(result.as_dict(), out, indent=2)

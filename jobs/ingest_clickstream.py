@@ -6,7 +6,7 @@ import sys
 
 from shoplake.ingest.load_clickstream import ingest_clickstream
 from shoplake.lake import open_lake
-from shoplake.privacy.pseudonyms import resolve_key
+from shoplake.privacy.keys import resolve_audit_key, resolve_key
 from shoplake.runner import JobContext, run_job
 
 
@@ -16,9 +16,9 @@ def add_arguments(parser):
 
 
 def main(ctx: JobContext) -> None:
-    key = resolve_key(ctx.settings, os.environ)
-    ingest_clickstream(ctx.spark, open_lake(ctx.spark, ctx.settings), ctx.settings, key,
-                       available_now=not ctx.args.stream, interval=ctx.args.interval)
+    ingest_clickstream(ctx.spark, open_lake(ctx.spark, ctx.settings), ctx.settings, resolve_key(ctx.settings, os.environ),
+                       available_now=not ctx.args.stream, interval=ctx.args.interval,
+                       audit_key=resolve_audit_key(ctx.settings, os.environ))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """The ``shoplake`` command: list jobs and run them locally through the same entry points
-that ``spark-submit.sh`` submits."""
+that ``spark-submit.sh`` submits.
+
+A configuration or environment error ends any subcommand with one error line and exit code 2
+(``SHOPLAKE_DEBUG=1`` adds the traceback), as it does for a job."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +14,8 @@ from shoplake.config import load_config
 from shoplake.datasets.cli import add_datasets_parser, add_generate_parser
 from shoplake.quality.cli import add_dq_parser
 from shoplake.ml.ui import mlflow_ui_command
-from shoplake.runner import job_path, list_jobs
+from shoplake.errors import UserFacingError
+from shoplake.runner import debug_requested, job_path, list_jobs, log_user_error
 
 
 def _cmd_jobs(_args: argparse.Namespace, _rest: list[str]) -> int:
@@ -87,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shoplake`` console script."""
     args, rest = build_parser().parse_known_args(argv)
-    return args.func(args, rest)
+    try:
+        return args.func(args, rest)
+    except UserFacingError as exc:
+        return log_user_error(exc, debug_requested(os.environ), f"shoplake {args.command}")
 
 
 if __name__ == "__main__":

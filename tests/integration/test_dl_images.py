@@ -187,7 +187,7 @@ def test_a_training_job_killed_after_an_epoch_resumes_from_its_checkpoint(spark,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
-        while not list(Path(cfg.dl.checkpoint_dir).glob("images-*/last.pt")) and job.poll() is None:
+        while not list(Path(cfg.dl.checkpoint_dir).glob("images-*/last.safetensors")) and job.poll() is None:
             assert time.monotonic() < deadline, "no checkpoint was written"
             time.sleep(0.5)
     finally:

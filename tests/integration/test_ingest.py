@@ -257,7 +257,8 @@ def test_new_file_adds_only_its_records(spark, shop):
     folder.mkdir(parents=True, exist_ok=True)
     spark.catalog.clearCache()
     new = [json.dumps({"event_id": f"late-{i}", "event_time": "2024-01-09T23:59:00Z", "user_id": "u-new",
-                       "event_type": "product_view", "product_id": "p00001", "price": 10.0, "quantity": 1})
+                       "session_id": "s-new", "event_type": "product_view", "product_id": "p00001", "price": 10.0,
+                       "quantity": 1})
            for i in range(3)]
     # one brand-new event twice and one already ingested event: only the new ids reach silver
     old = input_lines(inputs, "clickstream")[0]

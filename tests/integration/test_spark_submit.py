@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from tests.support.processes import run_command, spark_submit
+from tests.support.standalone import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +60,25 @@ def test_submit_rejects_invalid_config_before_starting_spark(tmp_path):
     assert result.returncode == 2
     assert "lake.backend: 'iceberg' is not one of" in result.stderr
     assert "SparkContext" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        ([], {"SHOPLAKE__SPARK__CONF": "{"}, "error: environment variable SHOPLAKE__SPARK__CONF: not a valid YAML value"),
+        (["--master", "local[abc]"], {}, "error: --master (spark.master): 'local[abc]' is not a Spark master URL"),
+        ([], {"SHOPLAKE__SPARK__MASTER": "bogus://x"}, "(set by environment variable SHOPLAKE__SPARK__MASTER)"),
+        (["--master", "spark://127.0.0.1:{port}"], {}, "error: spark.master: cannot reach the Spark master spark://127.0.0.1:"),
+        ([], {"SHOPLAKE__LAKE__ROOT": "/proc/x"}, "error: lake.root: /proc/x cannot be created in /proc"),
+    ],
+)
+def test_submit_config_and_environment_errors_are_one_line_before_spark(tmp_path, args, env, message):
+    args = [arg.format(port=free_port()) for arg in args]
+    result = spark_submit("--env", "test", *args, "doctor", cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.splitlines() == [result.stderr.strip()]  # exactly one line
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and "SparkContext" not in result.stderr
 
 
 def test_shoplake_command_lists_and_runs_jobs(tmp_path):

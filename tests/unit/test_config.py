@@ -132,3 +132,86 @@ def test_spark_conf_follows_settings():
     assert "spark.jars.packages" not in conf
     cluster = spark_conf(load_config("cluster"))
     assert cluster["spark.jars.packages"].startswith("io.delta:delta-spark_2.13:")
+
+
+@pytest.mark.parametrize("master", [
+    "local", "local[2]", "local[*]", "local[4,3]", "local[*, 2]", "local-cluster[2,1,1024]",
+    "spark://spark-master.internal:7077", "spark://a:7077,b:7077", "yarn", "k8s://https://10.0.0.1:6443",
+])
+def test_spark_master_forms_spark_accepts(master):
+    assert load_config("test", overrides={"spark.master": master}).spark.master == master
+
+
+@pytest.mark.parametrize("master", ["bogus://x", "local[abc]", "local[0]", "local[2", "spark://host", "mesos://m:5050", ""])
+def test_spark_master_of_another_form_is_refused_by_name(master):
+    with pytest.raises(ConfigError, match=r"spark\.master: .*(is not a Spark master URL|must not be empty)"):
+        load_config("test", overrides={"spark.master": master})
+
+
+def test_driver_memory_must_be_a_memory_size():
+    assert load_config("test", overrides={"spark.driver_memory": "512m"}).spark.driver_memory == "512m"
+    with pytest.raises(ConfigError, match=r"spark\.driver_memory: 'lots' is not a memory size"):
+        load_config("test", overrides={"spark.driver_memory": "lots"})
+
+
+def test_environment_value_that_is_not_yaml_names_the_variable():
+    with pytest.raises(ConfigError) as err:
+        load_config("test", environ={"SHOPLAKE__SPARK__CONF": "{"})
+    message = str(err.value)
+    assert message.startswith("environment variable SHOPLAKE__SPARK__CONF: not a valid YAML value")
+    assert "line 1, column 2" in message and "\n" not in message
+
+
+def test_environment_value_of_the_wrong_type_names_the_variable():
+    with pytest.raises(ConfigError, match=r"^environment variable SHOPLAKE__SPARK__CONF: 'spark\.conf' must be a mapping"):
+        load_config("test", environ={"SHOPLAKE__SPARK__CONF": "abc"})
+
+
+def test_invalid_environment_value_says_which_variable_set_it():
+    with pytest.raises(ConfigError) as err:
+        load_config("test", environ={"SHOPLAKE__SPARK__MASTER": "bogus://x", "SHOPLAKE__LAKE__BACKEND": "iceberg"})
+    message = str(err.value)
+    assert "spark.master: 'bogus://x'" in message and "(set by environment variable SHOPLAKE__SPARK__MASTER)" in message
+    assert "(set by environment variable SHOPLAKE__LAKE__BACKEND)" in message
+    assert "\n" not in message  # every problem on one line, so a job logs it as one
+
+
+def test_invalid_yaml_file_is_reported_on_one_line_with_its_position(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "spark:\n  master: [unclosed\n"))
+    assert "custom.yaml: not valid YAML" in str(err.value) and "line 3" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_config_errors_are_user_facing_configuration_errors():
+    from shoplake.errors import ConfigurationError, UserFacingError
+
+    assert issubclass(ConfigError, ConfigurationError) and issubclass(ConfigError, UserFacingError)
+    assert issubclass(ConfigError, ValueError)  # callers catching ValueError keep working
+
+
+def test_min_event_time_is_read_as_utc_from_yaml_or_environment(tmp_path):
+    from datetime import datetime, timezone
+
+    assert load_config("test").ingest.earliest_event_time() == datetime(1990, 1, 1, tzinfo=timezone.utc)
+    stamped = load_config(write(tmp_path, "ingest:\n  min_event_time: 2021-06-01T12:00:00+02:00\n"))  # a YAML timestamp
+    assert stamped.ingest.earliest_event_time() == datetime(2021, 6, 1, 10, tzinfo=timezone.utc)
+    dated = load_config("test", environ={"SHOPLAKE__INGEST__MIN_EVENT_TIME": "2020-02-03"})
+    assert dated.ingest.earliest_event_time() == datetime(2020, 2, 3, tzinfo=timezone.utc)
+
+
+def test_min_event_time_that_is_not_a_time_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"ingest\.min_event_time: 'last year' is not an ISO-8601 date or time"):
+        load_config(write(tmp_path, "ingest:\n  min_event_time: last year\n"))
+
+
+def test_text_limits_are_checked_by_column(tmp_path):
+    settings = load_config(write(tmp_path, "ingest:\n  max_text_length: 2000\n"
+                                           "  max_text_length_by_field: {query: 100}\n"))
+    assert (settings.ingest.text_limit("query"), settings.ingest.text_limit("user_agent")) == (100, 2000)
+    with pytest.raises(ConfigError, match=r"ingest\.max_text_length_by_field: 'querry' is not a text column"):
+        load_config(write(tmp_path, "ingest:\n  max_text_length_by_field: {querry: 100}\n"))
+    with pytest.raises(ConfigError, match=r"ingest\.max_text_length_by_field\.query: must be >= 1"):
+        load_config(write(tmp_path, "ingest:\n  max_text_length_by_field: {query: 0}\n"))
+    with pytest.raises(ConfigError, match=r"ingest\.max_text_length: must be >= 1"):
+        load_config(write(tmp_path, "ingest:\n  max_text_length: 0\n"))

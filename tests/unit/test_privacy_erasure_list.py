@@ -1,13 +1,16 @@
-"""drop_erased on tiny raw input lines: listed ids and emails are dropped before bronze, nothing else is."""
+"""The erasure list on tiny inputs: it holds audit-key hashes only; listed ids and emails are dropped before
+bronze, nothing else is."""
 import json
+from datetime import datetime
 
-from pyspark.sql.types import StringType, StructField, StructType, TimestampType
-
-from shoplake.privacy.erasure_list import SCHEMA, drop_erased
+from shoplake.privacy.erasure_list import SCHEMA, drop_erased, erasure_list_rows
 from shoplake.privacy.pseudonyms import pseudonym
+from shoplake.privacy.requests import ErasureRequest, Identities
+from shoplake.privacy.subjects import Customer
 from shoplake.schemas import CLICKSTREAM, ORDERS, PRODUCTS
 
-KEY = b"unit-test-key"
+KEY = b"unit-test-audit-key"
+PSEUDONYM_KEY = b"unit-test-pseudonym-key"
 IDS = ("customer_id", "user_id")
 
 
@@ -50,3 +53,21 @@ def test_sources_without_identities_and_an_empty_list_change_nothing(spark):
     assert kept(drop_erased(products, erased(spark, "u1"), PRODUCTS, KEY, IDS)) == kept(products)
     events = lines(spark, [{"event_id": "e1", "user_id": "u1"}])
     assert kept(drop_erased(events, erased(spark), CLICKSTREAM, KEY, IDS)) == kept(events)
+
+
+def test_list_entries_are_the_requests_audit_key_hashes_of_ids_and_emails(spark):
+    customer = Customer(frozenset({"u1", "u9"}), frozenset({"one@mail.example"}))
+    request = ErasureRequest.new("email", "h", Identities.of(customer, PSEUDONYM_KEY, KEY), {}, datetime(2024, 1, 1))
+    rows = erasure_list_rows(spark, request, datetime(2024, 1, 2)).collect()
+    assert sorted((r.subject_hash, r.kind) for r in rows) == sorted(
+        [(pseudonym("u1", KEY), "customer_id"), (pseudonym("u9", KEY), "customer_id"),
+         (pseudonym("one@mail.example", KEY), "email")])
+    assert {r.erasure_id for r in rows} == {request.erasure_id}
+    # the pseudonyms silver holds are not on the list: with the pseudonym key alone it names nobody
+    assert not {pseudonym(i, PSEUDONYM_KEY) for i in customer.ids} & {r.subject_hash for r in rows}
+
+
+def test_lines_are_matched_under_the_key_given_only(spark):
+    events = lines(spark, [{"event_id": "e1", "user_id": "u1"}])
+    listed_under_other_key = spark.createDataFrame([(pseudonym("u1", PSEUDONYM_KEY), "x", "e1", None)], SCHEMA)
+    assert kept(drop_erased(events, listed_under_other_key, CLICKSTREAM, KEY, IDS)) == kept(events)

@@ -16,12 +16,13 @@ from typing import Any
 import yaml
 
 from shoplake.config.settings import Settings
+from shoplake.errors import ConfigurationError
 
 ENV_PREFIX = "SHOPLAKE__"
 CONF_DIR = Path(__file__).resolve().parents[3] / "conf"
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigurationError):
     """A configuration file or override is missing, malformed or invalid."""
 
 
@@ -50,20 +51,32 @@ def load_config(
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: top level must be a mapping of sections")
+    origins = {}
     for dotted, value in _environment_overrides(environ or {}).items():
-        _set_dotted(raw, dotted, value, f"environment variable {ENV_PREFIX}{dotted.replace('.', '__').upper()}")
+        origins[dotted] = f"environment variable {ENV_PREFIX}{dotted.replace('.', '__').upper()}"
+        _set_dotted(raw, dotted, value, origins[dotted])
     for dotted, value in (overrides or {}).items():
-        _set_dotted(raw, dotted, value, f"override {dotted}")
+        origins[dotted] = f"override {dotted}"
+        _set_dotted(raw, dotted, value, origins[dotted])
     raw.setdefault("env", path.stem)
     settings = _build(Settings, raw, prefix="", where=str(path))
     settings = dataclasses.replace(settings, source_file=str(path))
-    errors = [e for section in _sections(settings) for e in section.validate()]
+    errors = [_with_origin(e, origins) for section in _sections(settings) for e in section.validate()]
     if errors:
-        raise ConfigError(f"{path}: invalid configuration:\n  " + "\n  ".join(errors))
+        raise ConfigError(f"{path}: invalid configuration: " + "; ".join(errors))
     return settings
+
+
+def _with_origin(error: str, origins: Mapping[str, str]) -> str:
+    """``error`` plus where its key's value came from, when an override set it."""
+    keys = error.split(":", 1)[0]
+    origin = next((o for dotted, o in origins.items() if dotted in keys), None)
+    return f"{error} (set by {origin})" if origin else error
 
 
 def _environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -71,8 +84,21 @@ def _environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     for name, text in environ.items():
         if name.startswith(ENV_PREFIX):
             dotted = name[len(ENV_PREFIX):].lower().replace("__", ".")
-            out[dotted] = yaml.safe_load(text) if text != "" else ""
+            try:
+                out[dotted] = yaml.safe_load(text) if text != "" else ""
+            except yaml.YAMLError as exc:
+                raise ConfigError(
+                    f"environment variable {name}: not a valid YAML value ({_yaml_problem(exc)}); "
+                    f"quote it to pass a plain string, e.g. {name}=\"'...'\""
+                ) from exc
     return out
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: what is wrong and where (line and column, 1-based)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
 
 
 def _set_dotted(raw: dict, dotted: str, value: Any, origin: str) -> None:
@@ -83,6 +109,11 @@ def _set_dotted(raw: dict, dotted: str, value: Any, origin: str) -> None:
     node = raw.setdefault(section, {})
     if not isinstance(node, dict):
         raise ConfigError(f"{origin}: section {section!r} is not a mapping")
+    section_type = typing.get_type_hints(Settings).get(section)
+    if dataclasses.is_dataclass(section_type):
+        declared = typing.get_type_hints(section_type).get(key)
+        if declared is not None:
+            _coerce(declared, value, dotted, origin)  # a wrong type names the variable, not the file
     node[key] = value
 
 

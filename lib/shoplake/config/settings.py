@@ -6,7 +6,9 @@ is an error. Later capabilities add their own sections here.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 LAKE_BACKENDS = ("auto", "delta-rs", "delta-spark")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -30,9 +32,29 @@ class SparkSettings:
         errors = []
         if self.shuffle_partitions < 1:
             errors.append("spark.shuffle_partitions: must be >= 1")
-        if not self.master:
-            errors.append("spark.master: must not be empty")
+        problem = master_problem(self.master)
+        if problem:
+            errors.append(f"spark.master: {problem}")
+        if not re.fullmatch(r"[0-9]+([kmgtp]b?|b)?", self.driver_memory.lower()):
+            errors.append(f"spark.driver_memory: {self.driver_memory!r} is not a memory size (e.g. 512m, 2g)")
         return errors
+
+
+_MASTER_FORMS = (
+    r"local", r"local\[([1-9][0-9]*|\*)\]", r"local\[([1-9][0-9]*|\*),\s*[0-9]+\]",
+    r"local-cluster\[\s*[1-9][0-9]*\s*,\s*[1-9][0-9]*\s*,\s*[1-9][0-9]*\s*\]",
+    r"spark://[^\s:,/]+:[0-9]{1,5}(,[^\s:,/]+:[0-9]{1,5})*", r"yarn", r"k8s://\S+",
+)
+
+
+def master_problem(master: str) -> str | None:
+    """Why ``master`` is not a Spark master URL Spark 4 accepts, or ``None`` when it is."""
+    if not master:
+        return "must not be empty"
+    if any(re.fullmatch(form, master) for form in _MASTER_FORMS):
+        return None
+    return (f"{master!r} is not a Spark master URL; use local, local[N], local[*], local[N,F] (N >= 1), "
+            "spark://HOST:PORT[,HOST:PORT...], yarn or k8s://URL")
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,20 @@ class IngestSettings:
     future_tolerance_minutes: int = 10
     max_batch_mb: float = 4096
     column_map: dict[str, dict[str, str]] = field(default_factory=dict)
+    # records timed earlier are quarantined: before any real shop data read here (MovieLens: 1997),
+    # after the zero times of broken clocks (1970-01-01, 0001-01-01)
+    min_event_time: str = "1990-01-01T00:00:00Z"
+    max_text_length: int = 4096  # characters of any text column of an input record
+    max_text_length_by_field: dict[str, int] = field(default_factory=dict)  # per column, e.g. {query: 1024}
+
+    def earliest_event_time(self) -> datetime:
+        """``min_event_time`` as an aware UTC datetime (a time without a zone is UTC)."""
+        parsed = datetime.fromisoformat(self.min_event_time)
+        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+    def text_limit(self, column: str) -> int:
+        """The most characters a text column may hold."""
+        return self.max_text_length_by_field.get(column, self.max_text_length)
 
     def validate(self) -> list[str]:
         errors = []
@@ -115,7 +151,27 @@ class IngestSettings:
         unknown = sorted(set(self.column_map) - set(INPUT_SOURCES))
         if unknown:
             errors.append(f"ingest.column_map: unknown source {unknown[0]!r} (sources: {', '.join(INPUT_SOURCES)})")
+        try:
+            self.earliest_event_time()
+        except ValueError:
+            errors.append(f"ingest.min_event_time: {self.min_event_time!r} is not an ISO-8601 date or time "
+                          "(e.g. 2000-01-01T00:00:00Z)")
+        if self.max_text_length < 1:
+            errors.append("ingest.max_text_length: must be >= 1")
+        errors += [f"ingest.max_text_length_by_field.{name}: must be >= 1"
+                   for name, limit in self.max_text_length_by_field.items() if limit < 1]
+        if self.max_text_length_by_field:
+            errors += _unknown_text_columns(self.max_text_length_by_field)
         return errors
+
+
+def _unknown_text_columns(by_field: dict[str, int]) -> list[str]:
+    from shoplake.schemas import CONTRACTS  # pyspark's types: imported only when there are names to check
+
+    columns = sorted({f.name for source in INPUT_SOURCES for f in CONTRACTS[source].schema.fields
+                      if f.dataType.typeName() == "string"})
+    return [f"ingest.max_text_length_by_field: {name!r} is not a text column of an input "
+            f"(columns: {', '.join(columns)})" for name in sorted(set(by_field) - set(columns))]
 
 
 DEFAULT_INTERACTION_WEIGHTS = {
@@ -191,11 +247,13 @@ class AlsSettings:
 
 @dataclass(frozen=True)
 class PrivacySettings:
-    """Keyed pseudonymization of customer and user ids.
+    """Keyed pseudonymization of customer and user ids, and the key of the erasure records.
 
-    The key is read from ``key`` or, when that is empty, from the environment variable named
-    by ``key_env``; it is never logged. ``require_key: true`` (the cluster config) makes a
-    missing key an error instead of falling back to the development key.
+    The pseudonym key is read from ``key`` or, when that is empty, from the environment variable
+    named by ``key_env``; the audit key likewise from ``audit_key`` / ``audit_key_env``. Without
+    either, a random key is created once per lake in ``key_dir`` (default: beside a local lake
+    root) and reused; ``require_key: true`` (the cluster config) makes a missing key an error
+    instead. Keys are never logged (see :mod:`shoplake.privacy.keys`).
 
     ``identity_columns`` name the pseudonymized person ids in silver, gold and ops tables (an
     erasure deletes the rows holding the customer's pseudonym there). The PII check flags text
@@ -204,6 +262,9 @@ class PrivacySettings:
 
     key: str = ""
     key_env: str = "SHOPLAKE_PSEUDONYM_KEY"
+    audit_key: str = ""
+    audit_key_env: str = "SHOPLAKE_AUDIT_KEY"
+    key_dir: str = ""
     require_key: bool = False
     identity_columns: tuple[str, ...] = ("customer_id", "user_id")
     email_pattern: str = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -212,7 +273,10 @@ class PrivacySettings:
     def validate(self) -> list[str]:
         import re
 
-        errors = [] if self.key_env else ["privacy.key_env: must name an environment variable"]
+        errors = [f"privacy.{name}: must name an environment variable"
+                  for name in ("key_env", "audit_key_env") if not getattr(self, name)]
+        if self.key_env == self.audit_key_env or (self.key and self.key == self.audit_key):
+            errors.append("privacy.audit_key: must differ from the pseudonym key (and audit_key_env from key_env)")
         if not self.identity_columns:
             errors.append("privacy.identity_columns: must name at least one column")
         for name in ("email_pattern", "phone_pattern"):

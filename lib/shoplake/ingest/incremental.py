@@ -1,67 +1,195 @@
-"""Pick up only input files not ingested before: Spark's streaming file source with a checkpoint.
+"""Pick up only input files not ingested before, in batches that are exactly-once across crashes.
 
-Each micro-batch gets a ``batch_id`` that Spark replays unchanged after a crash (same files,
-same id), so writes tagged with it are exactly-once: the lake skips a batch it already
-committed. ``available_now`` processes what is there and stops; otherwise the query runs
-until stopped, polling every ``interval``.
+Each run first replays a batch that a killed run planned but did not finish (same ``batch_id``,
+same files), then lists the source folder, hashes the files it has not seen, and cuts the new
+ones into batches of about ``max_batch_mb`` (whole files). Each batch is planned in the job's
+file ledger (:mod:`shoplake.ingest.ledger`) before ``process_batch(records, batch_id)`` runs,
+and marked done after it returns, so writes tagged with the batch id are exactly-once: the lake
+skips what a batch already committed. A batch that fails leaves its files unseen; the next run
+tries them again. ``available_now`` processes what is there and stops; otherwise the job polls
+every ``interval`` until stopped. One ingest of a source runs at a time (:mod:`shoplake.ingest.lock`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
+from shoplake.errors import ConfigurationError
+from shoplake.ingest.hadoop_folder import HadoopFolder, java_message
+from shoplake.ingest.inventory import take_inventory
+from shoplake.ingest.layers import LineCounts
+from shoplake.ingest.ledger import Batch, FileLedger, InputFile
+from shoplake.ingest.lock import ingest_lock
+from shoplake.ingest.read_files import checked, file_records
+from shoplake.lake.merge_source import persisted
 from shoplake.log import get_logger
 
 log = get_logger(__name__)
+UNIT_SECONDS = {"ms": 0.001, "millisecond": 0.001, "s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
+                "h": 3600, "hour": 3600}
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did: batches, files, entries it could not read, and where the records went."""
+
+    batches: int = 0
+    files: int = 0
+    problem_files: int = 0
+    lines: LineCounts = field(default_factory=LineCounts)
+
+    def add(self, batches: int, files: int, lines: LineCounts) -> None:
+        """Count one more batch's work."""
+        self.batches, self.files, self.lines = self.batches + batches, self.files + files, self.lines + lines
+
+    def figures(self, prefix: str = "") -> dict[str, int]:
+        """The report as flat figures for the job's log (keys prefixed with ``prefix``)."""
+        flat = {"batches": self.batches, "files": self.files, "problem_files": self.problem_files,
+                **{f"lines_{k}": v for k, v in asdict(self.lines).items()}}
+        return {f"{prefix}{k}": v for k, v in flat.items()}
 
 
 def folder_exists(spark: SparkSession, folder: str) -> bool:
     """True when ``folder`` exists on its filesystem (local, HDFS, S3...), asked through Hadoop."""
-    jvm = spark._jvm
-    path = jvm.org.apache.hadoop.fs.Path(folder)
-    return path.getFileSystem(spark._jsc.hadoopConfiguration()).exists(path)
+    return HadoopFolder(spark, folder).exists()
 
 
-def new_lines(spark: SparkSession, folder: str, max_batch_mb: float) -> DataFrame:
-    """A streaming DataFrame of the text lines of new files under ``folder`` (recursively).
+def interval_seconds(interval: str) -> float:
+    """``"30 seconds"``, ``"2 min"``, ``"500ms"``... in seconds; a clear error for anything else."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*", interval.lower())
+    unit = match.group(2) if match else ""
+    unit = unit if unit in UNIT_SECONDS else unit.removesuffix("s")
+    if unit not in UNIT_SECONDS or float(match.group(1)) <= 0:
+        raise ConfigurationError(f"--interval {interval!r}: expected a positive number and a unit, like '30 seconds'")
+    return float(match.group(1)) * UNIT_SECONDS[unit]
 
-    A backlog is cut into micro-batches of about ``max_batch_mb`` of input (whole files; a bigger
-    file makes a batch of its own). Each batch pays for a merge into silver, so a backfill runs
-    fastest in few large batches; the batch's cache and shuffles spill to disk, so the bound is
-    the local disk of the executors rather than their memory.
-    """
-    return (
-        spark.readStream.format("text")
-        .option("recursiveFileLookup", "true")
-        .option("maxBytesPerTrigger", max(1, round(max_batch_mb * 1024 * 1024)))
-        .load(folder)
-        .select("value", F.col("_metadata.file_path").alias("_source_file"))
-    )
+
+def cut_batches(files: Sequence[InputFile], max_bytes: int) -> list[list[InputFile]]:
+    """``files`` oldest first, cut into batches of at most ``max_bytes`` (whole files; a bigger file goes alone)."""
+    batches: list[list[InputFile]] = []
+    size = 0
+    for f in sorted(files, key=lambda f: (f.modified, f.path)):
+        if not batches or size + f.size > max_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append(f)
+        size += f.size
+    return batches
+
+
+class _Run:
+    """One ingest run over a source folder: replays, plans and processes batches."""
+
+    def __init__(self, spark, source: HadoopFolder, ledger: FileLedger, process_batch, name: str, max_bytes: int):
+        self.spark, self.source, self.ledger = spark, source, ledger
+        self.process_batch, self.name, self.max_bytes = process_batch, name, max_bytes
+        self.reported: set = set()  # problems already logged by this run (a stream polls again and again)
+
+    def round(self, report: IngestReport) -> None:
+        """Finish unfinished batches, then ingest every new file."""
+        state = self.ledger.load()
+        if not state.planned and state.first_free_id > 0:
+            state = self.adopt_spark_checkpoint(state.first_free_id - 1)
+        seen = state.seen()
+        for batch in state.unfinished():
+            files = self.unchanged(batch)
+            log.info("%s: replaying batch %d (%d file(s)), planned by a run that did not finish", self.name,
+                     batch.batch_id, len(files))
+            self.run_batch(batch.batch_id, files, report)
+            seen |= {f.identity for f in files}
+        inventory = take_inventory(self.spark, self.source, state.hashed())
+        report.problem_files = len(inventory.problems)
+        for problem in sorted(set(inventory.problems) - self.reported, key=lambda p: p.path):
+            log.warning("%s: not ingested: %s: %s", self.name, problem.path, problem.why)
+        self.reported |= set(inventory.problems)
+        new = [f for f in inventory.files if f.identity not in seen]
+        next_id = state.next_id()
+        for files in cut_batches(new, self.max_bytes):
+            self.ledger.plan(next_id, files)
+            self.run_batch(next_id, files, report)
+            next_id += 1
+
+    def adopt_spark_checkpoint(self, last_batch: int):
+        """Record the files a Spark streaming checkpoint (this ledger's predecessor) ingested as one finished
+        batch, so that they are not ingested again; return the ledger's new state."""
+        listed = {f.path: f for f in take_inventory(self.spark, self.source, {}).files}
+        files = [listed[p] for p in self.ledger.spark_checkpoint_paths(self.source.uri, last_batch + 1) if p in listed]
+        log.info("%s: %d file(s) ingested through batch %d of the earlier Spark checkpoint count as seen",
+                 self.name, len(files), last_batch)
+        self.ledger.plan(last_batch, files)
+        self.ledger.finish(last_batch, files, {})
+        return self.ledger.load()
+
+    def unchanged(self, batch: Batch) -> list[InputFile]:
+        """The files of a planned batch that are still as planned (a file changed since is new: planned later)."""
+        kept = []
+        for f in batch.files:
+            try:
+                same = self.source.exists(f.path) and self.source.sha256(f.path) == f.sha256
+            except Exception as exc:  # noqa: BLE001 - a file that cannot be read now is left out of the replay
+                log.warning("%s: %s cannot be read (%s)", self.name, f.path, java_message(exc))
+                same = False
+            if same:
+                kept.append(f)
+            else:
+                log.warning("%s: %s changed or went away since batch %d was planned; it is not part of its replay",
+                            self.name, f.path, batch.batch_id)
+        return kept
+
+    def run_batch(self, batch_id: int, files: list[InputFile], report: IngestReport) -> None:
+        """Read, decode and process one planned batch; mark it done."""
+        with persisted(file_records(self.spark, self.source.uri, files)) as records:
+            checked(records, self.source.uri, files, self.name, batch_id)
+            try:
+                counts = self.process_batch(records, batch_id)
+            except Exception:
+                log.error("%s batch %d failed; its %d file(s) are read again on the next run: %s", self.name,
+                          batch_id, len(files), ", ".join(f.path for f in files[:10]) + (" ..." if len(files) > 10 else ""))
+                raise
+        self.ledger.finish(batch_id, files, asdict(counts))
+        log.info("%s batch %d: %d file(s), %d record(s) read: %d to bronze, %d quarantined as bytes, %d erased",
+                 self.name, batch_id, len(files), counts.read, counts.bronze, counts.unreadable, counts.erased)
+        report.add(1, len(files), counts)
 
 
 def process_new_files(
     spark: SparkSession,
     folder: str,
     checkpoint: str,
-    process_batch: Callable[[DataFrame, int], None],
+    process_batch: Callable[[DataFrame, int], LineCounts],
     name: str,
     max_batch_mb: float,
     available_now: bool = True,
     interval: str = "30 seconds",
-) -> int:
-    """Run ``process_batch(batch, batch_id)`` over new files in ``folder``; return the batches run.
+) -> IngestReport:
+    """Run ``process_batch(records, batch_id)`` over new files in ``folder``; return what was done.
 
-    A folder that does not exist yet (no file of that source dropped so far) runs no batch.
+    ``records`` are :func:`shoplake.ingest.read_files.file_records` rows; ``process_batch``
+    returns the batch's :class:`LineCounts`. A folder that does not exist yet (no file of that
+    source dropped so far) runs no batch. The file ledger and lock live in ``checkpoint``.
     """
-    if not folder_exists(spark, folder):
+    pause = interval_seconds(interval)
+    source = HadoopFolder(spark, folder)
+    if not source.exists():
         log.info("%s: %s does not exist yet; nothing to ingest", name, folder)
-        return 0
-    lines = new_lines(spark, folder, max_batch_mb)
-    writer = lines.writeStream.queryName(name).foreachBatch(process_batch).option("checkpointLocation", checkpoint)
-    writer = writer.trigger(availableNow=True) if available_now else writer.trigger(processingTime=interval)
-    query = writer.start()
-    log.info("%s: reading new files in %s (%s)", name, folder, "available now" if available_now else f"every {interval}")
-    query.awaitTermination()
-    return sum(1 for progress in query.recentProgress if progress.get("numInputRows", 0) > 0)
+        return IngestReport()
+    store = HadoopFolder(spark, checkpoint)
+    report = IngestReport()
+    with ingest_lock(store, name):
+        run = _Run(spark, source, FileLedger(store), process_batch, name, max(1, round(max_batch_mb * 2**20)))
+        log.info("%s: reading new files in %s (%s)", name, folder, "available now" if available_now else f"every {interval}")
+        while True:
+            batches = report.batches
+            run.round(report)
+            if available_now or report.batches > batches:
+                lines = report.lines
+                log.info("%s: %d batch(es), %d file(s): %d record(s) read = %d to bronze + %d quarantined as bytes + "
+                         "%d erased; %d entr(ies) could not be read", name, report.batches, report.files, lines.read,
+                         lines.bronze, lines.unreadable, lines.erased, report.problem_files)
+            if available_now:
+                return report
+            time.sleep(pause)

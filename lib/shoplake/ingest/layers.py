@@ -2,26 +2,57 @@
 
 A source's micro-batch of raw lines lands in ``bronze.<source>`` as received (less the lines of
 customers on the erasure list, so replayed old files do not bring them back); its parsed
-records that break the contract land in ``bronze.quarantine`` with the reason. Both writes
-carry ``(app_id, batch_id)`` so a replayed batch is a no-op.
+records that break the contract land in ``bronze.quarantine`` with the reason, and so do the
+records that could not be read as text (``invalid_encoding`` lines, ``unreadable_file`` files),
+whose ``raw`` is then their bytes as base64. Both writes carry ``(app_id, batch_id)`` so a
+replayed batch is a no-op. Every record read is counted once: bronze, unreadable, or erased.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from shoplake.config import Settings
 from shoplake.ingest.parse import REASON, Rule, parse_records
+from shoplake.ingest.read_files import RAW
+from shoplake.ingest.read_files import REASON as INPUT_REASON
 from shoplake.lake import Lake
 from shoplake.lake.merge_source import persisted
-from shoplake.privacy.erasure_list import without_erased
+from shoplake.log import get_logger
+from shoplake.privacy.erasure_list import ERASURE_LIST, without_erased
 from shoplake.schemas import Contract
 
+log = get_logger(__name__)
 QUARANTINE = "bronze.quarantine"
+
+
+@dataclass(frozen=True)
+class LineCounts:
+    """Where a batch's records went: ``read == bronze + unreadable + erased``.
+
+    ``unreadable`` counts the records quarantined as bytes (lines that are not UTF-8, whole
+    files that are not text); ``erased`` the lines of customers on the erasure list, left out.
+    """
+
+    read: int = 0
+    bronze: int = 0
+    unreadable: int = 0
+    erased: int = 0
+
+    def __add__(self, other: LineCounts) -> LineCounts:
+        return LineCounts(*(a + b for a, b in zip(asdict(self).values(), asdict(other).values())))
+
+
+@dataclass(frozen=True)
+class LandedBatch:
+    """A landed batch: its valid records (for silver) and where its records went."""
+
+    records: DataFrame
+    counts: LineCounts
 
 
 @dataclass(frozen=True)
@@ -62,7 +93,8 @@ def to_bronze(lines: DataFrame, batch_id: int) -> DataFrame:
 
 def parse_batch(bronze: DataFrame, contract: Contract, rules: Sequence[Rule], settings: Settings) -> DataFrame:
     """Bronze rows parsed against ``contract`` with the config's column mapping for that source."""
-    return parse_records(bronze, contract, rules, column_map=settings.ingest.column_map.get(contract.name))
+    return parse_records(bronze, contract, rules, column_map=settings.ingest.column_map.get(contract.name),
+                         ingest=settings.ingest)
 
 
 def quarantined(parsed: DataFrame, source: str) -> DataFrame:
@@ -80,20 +112,54 @@ def valid(parsed: DataFrame, contract: Contract) -> DataFrame:
     )
 
 
+def unreadable_records(kept: DataFrame, source: str, batch_id: int) -> DataFrame:
+    """Records that could not be read as text, as quarantine records: ``raw`` is their bytes as base64."""
+    return kept.filter(F.col(INPUT_REASON).isNotNull()).select(
+        F.lit(source).alias("source"), F.col(RAW).alias("raw"), "_source_file", F.col(INPUT_REASON).alias("reason"),
+        F.current_timestamp().alias("_ingested_at"), F.lit(batch_id).cast("long").alias("_batch_id"),
+    )
+
+
+def line_counts(lines: DataFrame, kept: DataFrame) -> LineCounts:
+    """How many of ``lines`` were read, and of those ``kept`` (not erased) how many reach bronze or not."""
+    totals = kept.agg(F.count("*").alias("kept"), F.count_if(F.col(INPUT_REASON).isNull()).alias("text")).first()
+    read = totals.kept if kept is lines else lines.count()
+    return LineCounts(read=read, bronze=totals.text, unreadable=totals.kept - totals.text, erased=read - totals.kept)
+
+
+def erasure_key(lake: Lake, audit_key: bytes | None) -> bytes | None:
+    """The audit key that input lines are matched with against ``ops.erasure_list``; None while nobody was erased.
+
+    Once the list exists, ingest without the audit key would let erased customers back in, so that is refused.
+    """
+    if audit_key is None and lake.exists(ERASURE_LIST):
+        raise ValueError(f"{ERASURE_LIST} exists: ingest needs the audit key to keep erased customers out")
+    return audit_key if lake.exists(ERASURE_LIST) else None
+
+
 @contextmanager
 def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: Contract, rules: Sequence[Rule],
-               settings: Settings, key: bytes) -> Iterator[DataFrame]:
-    """Write a batch to bronze and its bad records to quarantine; yield its valid records.
+               settings: Settings, audit_key: bytes | None = None) -> Iterator[LandedBatch]:
+    """Write a batch to bronze and its bad records to quarantine; yield its valid records and counts.
 
-    Lines of customers on the erasure list (matched by their pseudonyms under ``key``) are left out.
-    The yielded records are read back from ``bronze.<source>`` by batch id, so what reaches silver
-    is exactly what bronze holds, also when this batch is a replay. They stay cached while the
-    block runs (the caller's silver write) and are released after it, so a long-running stream
-    does not pile up cached batches.
+    ``lines`` are a batch's records as :func:`shoplake.ingest.read_files.file_records` gives them
+    (best cached: they are read more than once). Lines of customers on the erasure list (matched by
+    their hashes under the audit key, see :func:`erasure_key`) are left out and counted. The
+    yielded records are read back from ``bronze.<source>`` by batch id, so what reaches silver is
+    exactly what bronze holds, also when this batch is a replay. They stay cached while the block
+    runs (the caller's silver write) and are released after it, so a long-running stream does not
+    pile up cached batches.
     """
     table = f"bronze.{contract.name}"
-    writer.append(to_bronze(without_erased(writer.lake, lines, contract, settings, key), batch_id), table, batch_id)
-    bronze = writer.lake.read(table).filter(F.col("_batch_id") == batch_id)
-    with persisted(parse_batch(bronze, contract, rules, settings)) as parsed:
-        writer.append(quarantined(parsed, contract.name), QUARANTINE, batch_id)
-        yield valid(parsed, contract)
+    key = erasure_key(writer.lake, audit_key)
+    with persisted(without_erased(writer.lake, lines, contract, settings, key) if key else lines) as kept:
+        counts = line_counts(lines, kept)
+        if counts.erased:
+            log.info("%s batch %d: %d line(s) of customers on the erasure list left out", contract.name, batch_id,
+                     counts.erased)
+        writer.append(to_bronze(kept.filter(F.col(INPUT_REASON).isNull()), batch_id), table, batch_id)
+        bronze = writer.lake.read(table).filter(F.col("_batch_id") == batch_id)
+        with persisted(parse_batch(bronze, contract, rules, settings)) as parsed:
+            rejected = quarantined(parsed, contract.name).unionByName(unreadable_records(kept, contract.name, batch_id))
+            writer.append(rejected, QUARANTINE, batch_id)
+            yield LandedBatch(valid(parsed, contract), counts)

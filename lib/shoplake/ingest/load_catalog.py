@@ -5,8 +5,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from shoplake.config import Settings
-from shoplake.ingest.incremental import process_new_files
-from shoplake.ingest.layers import BatchWriter, land_batch
+from shoplake.ingest.incremental import IngestReport, process_new_files
+from shoplake.ingest.layers import BatchWriter, LineCounts, land_batch
 from shoplake.ingest.parse import Rule, arrival_time, future_timestamp
 from shoplake.lake import Lake
 from shoplake.log import get_logger
@@ -45,23 +45,30 @@ def silver_reviews(records: DataFrame, key: bytes) -> DataFrame:
     return records.withColumn("user_id", pseudonymize(F.col("user_id"), key)).drop("_source_file")
 
 
-def _ingest(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, contract: Contract, rules, to_silver) -> int:
+def _ingest(spark: SparkSession, lake: Lake, settings: Settings, audit_key: bytes | None, contract: Contract, rules,
+            to_silver) -> IngestReport:
     name = f"{JOB}.{contract.name}"
     writer = BatchWriter(lake, name)
     table = f"silver.{contract.name}"
 
-    def process(lines: DataFrame, batch_id: int) -> None:
-        with land_batch(writer, lines, batch_id, contract, rules, settings, key) as records:
-            version = writer.merge(to_silver(records), table, batch_id, list(contract.key[:1]), order_by="_ingested_at")
+    def process(lines: DataFrame, batch_id: int) -> LineCounts:
+        with land_batch(writer, lines, batch_id, contract, rules, settings, audit_key) as landed:
+            version = writer.merge(to_silver(landed.records), table, batch_id, list(contract.key[:1]),
+                                   order_by="_ingested_at")
         log.info("%s batch %d: %s at version %d", JOB, batch_id, table, version)
+        return landed.counts
 
     return process_new_files(spark, f"{settings.paths.inputs}/{contract.name}", lake.checkpoint_path(name), process,
                              name, settings.ingest.max_batch_mb)
 
 
-def ingest_catalog(spark: SparkSession, lake: Lake, settings: Settings, key: bytes) -> dict:
-    """Ingest new product and review files; a later record of a product or review replaces it."""
-    products = _ingest(spark, lake, settings, key, PRODUCTS, product_rules(), silver_products)
-    reviews = _ingest(spark, lake, settings, key, REVIEWS, review_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes),
+def ingest_catalog(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, *,
+                   audit_key: bytes | None = None) -> dict:
+    """Ingest new product and review files; a later record of a product or review replaces it.
+
+    ``key`` makes the reviewers' pseudonyms; ``audit_key`` matches lines against the erasure list (by default the lake's).
+    """
+    products = _ingest(spark, lake, settings, audit_key, PRODUCTS, product_rules(), silver_products)
+    reviews = _ingest(spark, lake, settings, audit_key, REVIEWS, review_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes),
                       lambda records: silver_reviews(records, key))
-    return {"product_batches": products, "review_batches": reviews}
+    return products.figures("products_") | reviews.figures("reviews_")

@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 from shoplake.config import Settings
 from shoplake.ingest.clickstream import clickstream_rules, first_per_key, sessionize, sessions
 from shoplake.ingest.incremental import process_new_files
-from shoplake.ingest.layers import BatchWriter, derive, land_batch
+from shoplake.ingest.layers import BatchWriter, LineCounts, derive, land_batch
 from shoplake.ingest.parse import arrival_time
 from shoplake.lake import Lake
 from shoplake.log import get_logger
@@ -29,22 +29,26 @@ def silver_events(records: DataFrame, key: bytes) -> DataFrame:
 
 
 def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, *,
-                       available_now: bool = True, interval: str = "30 seconds") -> dict:
-    """Ingest new clickstream files; then rebuild sessions. Returns figures for the log."""
+                       available_now: bool = True, interval: str = "30 seconds", audit_key: bytes | None = None) -> dict:
+    """Ingest new clickstream files; then rebuild sessions. Returns figures for the log.
+
+    ``key`` makes the pseudonyms; ``audit_key`` matches lines against the erasure list (by default the lake's).
+    """
     writer = BatchWriter(lake, JOB)
     rules = clickstream_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes)
 
-    def process(lines: DataFrame, batch_id: int) -> None:
-        with land_batch(writer, lines, batch_id, CLICKSTREAM, rules, settings, key) as records:
-            version = writer.merge(silver_events(records, key), EVENTS, batch_id, ["event_id"],
+    def process(lines: DataFrame, batch_id: int) -> LineCounts:
+        with land_batch(writer, lines, batch_id, CLICKSTREAM, rules, settings, audit_key) as landed:
+            version = writer.merge(silver_events(landed.records, key), EVENTS, batch_id, ["event_id"],
                                    partition_by=["event_date"])
         log.info("%s batch %d: silver.events at version %d", JOB, batch_id, version)
+        return landed.counts
 
-    batches = process_new_files(spark, f"{settings.paths.inputs}/clickstream", lake.checkpoint_path(JOB), process, JOB,
-                                settings.ingest.max_batch_mb, available_now, interval)
+    report = process_new_files(spark, f"{settings.paths.inputs}/clickstream", lake.checkpoint_path(JOB), process, JOB,
+                               settings.ingest.max_batch_mb, available_now, interval)
     if lake.exists(EVENTS):
         rebuild_sessions(lake, settings.ingest.session_gap_minutes)
-    return {"batches": batches, "events": lake.read(EVENTS).count() if lake.exists(EVENTS) else 0}
+    return report.figures() | {"events": lake.read(EVENTS).count() if lake.exists(EVENTS) else 0}
 
 
 def rebuild_sessions(lake: Lake, gap_minutes: int) -> int:

@@ -6,7 +6,7 @@ from pyspark.sql import functions as F
 
 from shoplake.config import Settings
 from shoplake.ingest.incremental import process_new_files
-from shoplake.ingest.layers import BatchWriter, derive, land_batch
+from shoplake.ingest.layers import BatchWriter, LineCounts, derive, land_batch
 from shoplake.ingest.orders import latest_state, order_lines, order_rules, pseudonymized_orders
 from shoplake.ingest.parse import arrival_time
 from shoplake.lake import Lake
@@ -26,24 +26,29 @@ def silver_orders(records: DataFrame, key: bytes) -> DataFrame:
     return pseudonymized_orders(latest_state(with_domain), key).withColumn("order_date", F.to_date("order_time"))
 
 
-def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: bytes) -> dict:
-    """Ingest new order files (later updates win by ``updated_at``); then rebuild lines and customers."""
+def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, *,
+                  audit_key: bytes | None = None) -> dict:
+    """Ingest new order files (later updates win by ``updated_at``); then rebuild lines and customers.
+
+    ``key`` makes the pseudonyms; ``audit_key`` matches lines against the erasure list (by default the lake's).
+    """
     writer = BatchWriter(lake, JOB)
     rules = order_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes)
 
-    def process(lines: DataFrame, batch_id: int) -> None:
-        with land_batch(writer, lines, batch_id, ORDERS_CONTRACT, rules, settings, key) as records:
-            version = writer.merge(silver_orders(records, key).drop("_source_file"), ORDERS, batch_id, ["order_id"],
-                                   order_by="updated_at", partition_by=["order_date"])
+    def process(lines: DataFrame, batch_id: int) -> LineCounts:
+        with land_batch(writer, lines, batch_id, ORDERS_CONTRACT, rules, settings, audit_key) as landed:
+            version = writer.merge(silver_orders(landed.records, key).drop("_source_file"), ORDERS, batch_id,
+                                   ["order_id"], order_by="updated_at", partition_by=["order_date"])
         log.info("%s batch %d: silver.orders at version %d", JOB, batch_id, version)
+        return landed.counts
 
-    batches = process_new_files(spark, f"{settings.paths.inputs}/orders", lake.checkpoint_path(JOB), process, JOB,
-                                settings.ingest.max_batch_mb)
+    report = process_new_files(spark, f"{settings.paths.inputs}/orders", lake.checkpoint_path(JOB), process, JOB,
+                               settings.ingest.max_batch_mb)
     if not lake.exists(ORDERS):
-        return {"batches": batches, "orders": 0}
+        return report.figures() | {"orders": 0}
     derive(lake, ORDERS, LINES, order_lines)
     derive(lake, ORDERS, CUSTOMERS, customer_summary)
-    return {"batches": batches, "orders": lake.read(ORDERS).count()}
+    return report.figures() | {"orders": lake.read(ORDERS).count()}
 
 
 def customer_summary(orders: DataFrame) -> DataFrame:

@@ -2,17 +2,32 @@
 
 ``parse_records`` keeps every input row: valid ones have ``_reason`` null and typed columns;
 invalid ones carry the first reason that applies, in this order: ``malformed_json``,
-``missing_<column>``, ``wrong_type_<column>``, then the contract's domain rules.
+``missing_<column>`` (absent, null or blank), ``invalid_id_type`` (an identifier that is not a JSON
+string), ``wrong_type_<column>``, ``text_too_long`` (over ``ingest.max_text_length``, or the
+column's own limit), ``time_before_min_event_time`` (a time before ``ingest.min_event_time``),
+then the contract's domain rules.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, AtomicType, StringType, StructField, StructType
+from pyspark.sql.types import (
+    ArrayType,
+    AtomicType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+    VariantType,
+)
 
+from shoplake.config.settings import IngestSettings
+from shoplake.errors import ConfigurationError
 from shoplake.schemas import Contract
 
 CORRUPT_COLUMN = "_corrupt_record"
@@ -44,9 +59,48 @@ def future_timestamp(column: Column, now: Column, tolerance_minutes: int) -> Rul
 
 
 def _text_schema(contract: Contract, keys: dict[str, str]) -> StructType:
-    """The contract's fields as strings under their JSON keys (nested values keep their JSON text)."""
-    fields = [StructField(keys[f.name], StringType(), True) for f in contract.schema.fields]
+    """The contract's fields under their JSON keys: ids as variants (their JSON type stays visible), the rest
+    as strings (nested values keep their JSON text)."""
+    fields = [StructField(keys[f.name], VariantType() if f.name in contract.ids else StringType(), True)
+              for f in contract.schema.fields]
     return StructType(fields + [StructField(CORRUPT_COLUMN, StringType(), True)])
+
+
+def _any(conditions: Sequence[Column]) -> Column:
+    """True where any condition is true (a null condition counts as false)."""
+    return reduce(lambda a, b: a | b, [F.coalesce(c, F.lit(False)) for c in conditions], F.lit(False))
+
+
+def _not_a_string(value: Column) -> Column:
+    """A variant holding a JSON number, object, array or boolean (not a string, not null)."""
+    return value.isNotNull() & ~F.schema_of_variant(value).isin("STRING", "VOID")
+
+
+def _invalid_ids(contract: Contract, values: dict[str, Column], text: dict[str, Column]) -> Column:
+    """Records with an id that is not a JSON string (also inside an array's elements).
+
+    ``values`` are the parsed JSON values (ids as variants), ``text`` the same as strings.
+    """
+    checks = []
+    for name in contract.ids:
+        column, _, element_field = name.partition(".")
+        if element_field:
+            element = StructType([StructField(element_field, VariantType(), True)])
+            checks.append(_some_element_not_a_string(F.from_json(text[column], ArrayType(element)), element_field))
+        else:
+            checks.append(_not_a_string(values[column]))
+    return _any(checks)
+
+
+def _some_element_not_a_string(elements: Column, field: str) -> Column:
+    return F.exists(elements, lambda element: _not_a_string(element[field]))
+
+
+def _text_limits(contract: Contract, ingest: IngestSettings) -> dict[str, int]:
+    """The most characters each text column may hold; encoded bytes (images) only when configured."""
+    return {f.name: ingest.text_limit(f.name) for f in contract.schema.fields
+            if isinstance(f.dataType, StringType)
+            and (f.name not in contract.encoded or f.name in ingest.max_text_length_by_field)}
 
 
 def _typed(text: Column, field: StructField) -> Column:
@@ -78,27 +132,37 @@ def _text_schema_of(struct: StructType) -> StructType:
 
 
 def parse_records(raw: DataFrame, contract: Contract, rules: Sequence[Rule] = (), value_column: str = "value",
-                  column_map: dict[str, str] | None = None) -> DataFrame:
+                  column_map: dict[str, str] | None = None, ingest: IngestSettings | None = None) -> DataFrame:
     """Parse ``raw[value_column]`` (one JSON object per row) into the contract's typed columns.
 
     Keeps all other columns of ``raw`` (source file, batch id...). ``column_map`` renames a
-    shop's own JSON keys to contract names (``{"shop_key": "contract_column"}``).
+    shop's own JSON keys to contract names (``{"shop_key": "contract_column"}``). ``ingest``
+    gives the earliest valid time and the text length limits (the defaults when None).
     """
+    ingest = ingest or IngestSettings()
     keys = json_keys(contract, column_map)
-    text = F.from_json(F.col(value_column), _text_schema(contract, keys),
-                       {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN})
-    df = raw.withColumn("_text", text)
+    parsed = F.from_json(F.col(value_column), _text_schema(contract, keys),
+                         {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN})
+    df = raw.withColumn("_text", parsed)
+    values = {name: F.col(f"_text.`{key}`") for name, key in keys.items()}
+    text = {name: F.variant_get(value, "$", "string") if name in contract.ids else value
+            for name, value in values.items()}
     checks: list[tuple[str, Column]] = [
         ("malformed_json", F.col("_text").isNull() | F.col(f"_text.{CORRUPT_COLUMN}").isNotNull()),
     ]
-    checks += [(f"missing_{name}", F.col(f"_text.`{keys[name]}`").isNull()) for name in contract.required]
+    checks += [(f"missing_{name}", text[name].isNull() | (F.trim(text[name]) == "")) for name in contract.required]
+    checks.append(("invalid_id_type", _invalid_ids(contract, values, text)))
     typed_columns = []
     for field in contract.schema.fields:
-        source = F.col(f"_text.`{keys[field.name]}`")
-        typed = _typed(source, field)
+        typed = _typed(text[field.name], field)
         typed_columns.append(typed.alias(field.name))
-        checks.append((f"wrong_type_{field.name}", _wrong_type(source, typed, field)))
+        checks.append((f"wrong_type_{field.name}", _wrong_type(text[field.name], typed, field)))
     df = df.select("*", *typed_columns)
+    checks.append(("text_too_long", _any([F.length(text[name]) > limit
+                                          for name, limit in _text_limits(contract, ingest).items()])))
+    earliest = F.lit(ingest.earliest_event_time())
+    checks.append(("time_before_min_event_time", _any([F.col(f.name) < earliest for f in contract.schema.fields
+                                                       if isinstance(f.dataType, TimestampType)])))
     checks += [(rule.reason, rule.violated) for rule in rules]
     reason = F.lit(None).cast("string")
     for name, failed in reversed(checks):
@@ -109,9 +173,13 @@ def parse_records(raw: DataFrame, contract: Contract, rules: Sequence[Rule] = ()
 def json_keys(contract: Contract, column_map: dict[str, str] | None) -> dict[str, str]:
     """Contract column -> the JSON key it is read from, after a shop's ``{shop_key: column}`` map."""
     keys = {name: name for name in contract.schema.fieldNames()}
+    where = f"ingest.column_map.{contract.name}"
     for shop_key, column in (column_map or {}).items():
         if column not in keys:
-            raise ValueError(f"column mapping for {contract.name}: {column!r} is not a contract column "
-                             f"(columns: {', '.join(keys)})")
+            raise ConfigurationError(f"{where}: {column!r} is not a contract column (columns: {', '.join(keys)})")
         keys[column] = shop_key
+    read_twice = sorted(key for key, n in Counter(keys.values()).items() if n > 1)
+    if read_twice:
+        raise ConfigurationError(f"{where}: JSON key {read_twice[0]!r} would be read into two columns "
+                                 "(map the contract column of that name too)")
     return keys

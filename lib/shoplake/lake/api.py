@@ -17,6 +17,7 @@ from shoplake.lake.errors import LakeError, TableExists, TableNotFound
 from shoplake.lake.merge_source import persisted, prepare_source
 from shoplake.lake.model import Commit, TableRef, TableState, Txn, WriteMode, WriteRequest
 from shoplake.lake.names import TableName, lake_root, table_path
+from shoplake.lake.properties import creation_properties
 from shoplake.lake.schema import conform, nullable, require_columns
 
 class Lake(ABC):
@@ -32,10 +33,12 @@ class Lake(ABC):
 
     backend: ClassVar[str]
 
-    def __init__(self, spark: SparkSession, root: str, vacuum_retention_hours: float):
+    def __init__(self, spark: SparkSession, root: str, vacuum_retention_hours: float, unindexed_columns: Sequence[str] = ()):
+        """``unindexed_columns`` (person ids) never get min/max statistics in a table's log (see :mod:`shoplake.lake.properties`)."""
         self.spark = spark
         self.root = lake_root(root)
         self.vacuum_retention_hours = vacuum_retention_hours
+        self.unindexed_columns = tuple(unindexed_columns)
 
     # -- names and metadata -------------------------------------------------------------------
 
@@ -212,6 +215,10 @@ class Lake(ABC):
         table = TableName.parse(name)
         return TableRef(table, table_path(self.root, table))
 
+    def _creation_properties(self, schema: StructType, partition_by: Sequence[str]) -> dict[str, str]:
+        """The Delta table properties a table with ``schema`` is created with."""
+        return creation_properties(schema, partition_by, self.unindexed_columns)
+
     def _require(self, ref: TableRef) -> TableState:
         state = self._state(ref)
         if state is None:
@@ -282,4 +289,4 @@ def open_lake(spark: SparkSession, settings) -> Lake:
         from shoplake.lake.deltaspark import DeltaSparkLake as backend
     else:
         from shoplake.lake.deltars.backend import DeltaRsLake as backend
-    return backend(spark, settings.lake.root, settings.lake.vacuum_retention_hours)
+    return backend(spark, settings.lake.root, settings.lake.vacuum_retention_hours, settings.privacy.identity_columns)

@@ -64,6 +64,8 @@ class DeltaSparkLake(Lake):
         from delta.tables import DeltaTable
 
         builder = DeltaTable.create(self.spark).location(ref.path).addColumns(schema)
+        for key, value in self._creation_properties(schema, partition_by).items():
+            builder = builder.property(key, value)
         try:
             (builder.partitionedBy(*partition_by) if partition_by else builder).execute()
         except AnalysisException as exc:
@@ -99,7 +101,10 @@ class DeltaSparkLake(Lake):
             writer = writer.option("partitionOverwriteMode", "dynamic")
         if request.txn:
             writer = writer.option("txnAppId", request.txn.app_id).option("txnVersion", request.txn.version)
-        with self._translated(ref):
+        # Delta applies these defaults only to a table the write creates
+        defaults = self._creation_properties(request.df.schema, request.partition_by) if state is None else {}
+        with self._translated(ref), self._conf({f"spark.databricks.delta.properties.defaults.{k.removeprefix('delta.')}": v
+                                                for k, v in defaults.items()}):
             writer.save(ref.path)
         return self._state(ref).version
 

@@ -22,7 +22,7 @@ from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_la
 from shoplake.ml.tracking import NoRegisteredModel
 from shoplake.pipeline.dag import Step, StepNotRun
 from shoplake.privacy.pii_scan import check_no_pii
-from shoplake.privacy.pseudonyms import resolve_key
+from shoplake.privacy.keys import resolve_audit_key, resolve_key
 from shoplake.quality import check_layer, require_passing
 from shoplake.report.build import log_report, write_report
 from shoplake.session.doctor import environment_report
@@ -52,7 +52,8 @@ def _demo_data(ctx) -> dict:
 
 def _ingest(load):
     def run(ctx) -> dict:
-        return load(ctx.spark, open_lake(ctx.spark, ctx.settings), ctx.settings, resolve_key(ctx.settings, os.environ))
+        return load(ctx.spark, open_lake(ctx.spark, ctx.settings), ctx.settings, resolve_key(ctx.settings, os.environ),
+                    audit_key=resolve_audit_key(ctx.settings, os.environ))
     return run
 
 

@@ -1,42 +1,18 @@
 """Keyed pseudonyms: HMAC-SHA256 of an identifier, computed in Spark expressions (no UDF).
 
 The same id and key always give the same pseudonym, so joins across tables still work;
-without the key a pseudonym cannot be reversed or recomputed from a guessed id.
+without the key a pseudonym cannot be reversed or recomputed from a guessed id. Where the key
+comes from: :mod:`shoplake.privacy.keys`.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from shoplake.config import Settings
-from shoplake.log import get_logger
-
-log = get_logger(__name__)
-DEVELOPMENT_KEY = "shoplake-development-key-not-for-production"
 _BLOCK = 64  # SHA-256 block size in bytes
-
-
-class MissingPseudonymKey(RuntimeError):
-    """The configuration requires a pseudonymization key and none was given."""
-
-
-def resolve_key(settings: Settings, environ: Mapping[str, str]) -> bytes:
-    """The pseudonymization key from the config or its environment variable (never logged)."""
-    privacy = settings.privacy
-    key = privacy.key or environ.get(privacy.key_env, "")
-    if key:
-        return key.encode()
-    if privacy.require_key:
-        raise MissingPseudonymKey(
-            f"no pseudonymization key: set the environment variable {privacy.key_env} or privacy.key "
-            f"in {settings.source_file or 'the config'} (privacy.require_key is true)"
-        )
-    log.warning("no pseudonymization key set (%s); using the development key", privacy.key_env)
-    return DEVELOPMENT_KEY.encode()
 
 
 def _pads(key: bytes) -> tuple[bytes, bytes]:

@@ -2,10 +2,12 @@
 
 A request names a customer id or an email; ``bronze.orders`` (the only table holding both) links
 the two, so erasing by email also finds the customer's ids, and erasing by id finds their emails.
-Only this small set of values is brought to the driver.
+Only this small set of values is brought to the driver. Raw input lines name a person under the
+identity keys of their contract (:func:`identity_keys`), read by :func:`raw_identity_values`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 
@@ -15,9 +17,10 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from shoplake.ingest.parse import json_keys
 from shoplake.privacy.pseudonyms import pseudonym
-from shoplake.schemas import ORDERS
+from shoplake.schemas import ORDERS, Contract
 
 MAX_LINKING_ROUNDS = 4
+EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,10 @@ class Customer:
         """The keyed pseudonyms of the ids, as silver and gold tables hold them."""
         return {pseudonym(i, key) for i in self.ids}
 
-    def email_pseudonyms(self, key: bytes) -> set[str]:
-        """The keyed pseudonyms of the emails (for the erasure list only)."""
-        return {pseudonym(e, key) for e in self.emails}
+    def keeping(self, hashes: set[str] | frozenset[str], key: bytes) -> Customer:
+        """Only the identifiers whose HMAC under ``key`` is in ``hashes``."""
+        return Customer(frozenset(i for i in self.ids if pseudonym(i, key) in hashes),
+                        frozenset(e for e in self.emails if pseudonym(e, key) in hashes))
 
 
 def normalised_email(column: Column) -> Column:
@@ -46,13 +50,26 @@ def normalised_email(column: Column) -> Column:
     return F.lower(F.trim(column))
 
 
+def identity_keys(contract: Contract, identity_columns: Sequence[str],
+                  column_map: Mapping[str, str] | None = None) -> dict[str, bool]:
+    """The JSON keys under which ``contract``'s raw lines name a person, each mapped to whether it holds an email."""
+    keys = json_keys(contract, dict(column_map or {}))
+    return {keys[c]: c == EMAIL for c in contract.schema.fieldNames() if c in identity_columns or c == EMAIL}
+
+
+def raw_identity_values(text: Column, keys: Mapping[str, bool]) -> list[Column]:
+    """The values under ``keys`` of the raw JSON lines ``text``, emails normalised; null where absent or not JSON."""
+    parsed = F.from_json(text, StructType([StructField(k, StringType()) for k in keys]))
+    return [normalised_email(parsed[k]) if is_email else parsed[k] for k, is_email in keys.items()]
+
+
 def order_contacts(bronze_orders: DataFrame, column_map: dict[str, str] | None = None) -> DataFrame:
     """``(customer_id, email)`` of every raw order record (the shop's own JSON keys through ``column_map``)."""
     keys = json_keys(ORDERS, column_map)
-    schema = StructType([StructField(keys[c], StringType()) for c in ("customer_id", "email")])
+    schema = StructType([StructField(keys[c], StringType()) for c in ("customer_id", EMAIL)])
     parsed = F.from_json("value", schema)
     return bronze_orders.select(
-        parsed[keys["customer_id"]].alias("customer_id"), normalised_email(parsed[keys["email"]]).alias("email")
+        parsed[keys["customer_id"]].alias("customer_id"), normalised_email(parsed[keys[EMAIL]]).alias(EMAIL)
     )
 
 

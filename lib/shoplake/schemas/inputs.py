@@ -2,10 +2,11 @@
 
 Each :class:`Contract` names its folder under the inputs root, its StructType (the typed form a
 valid record parses to; files are JSON lines, timestamps ISO-8601 strings in UTC), the columns
-that identify a record, the columns a valid record must have, and the column whose date names
-the day folder a record arrives in: ``<folder>/date=YYYY-MM-DD/part-*.json`` (records without
-that time, and sources not dropped daily, sit in ``<folder>/part-*.json``). The day folders are
-arrival batches, not a column to trust: read a source's folder recursively.
+that identify a record, the columns a valid record must have, the identifier columns that must
+arrive as JSON strings, the text columns that hold encoded bytes rather than text, and the column
+whose date names the day folder a record arrives in: ``<folder>/date=YYYY-MM-DD/part-*.json``
+(records without that time, and sources not dropped daily, sit in ``<folder>/part-*.json``). The
+day folders are arrival batches, not a column to trust: read a source's folder recursively.
 
 The first four are DESIGN.md's shop inputs; ``ratings`` (explicit feedback, e.g. MovieLens) and
 ``item_sales`` (an aggregated sales series, e.g. a retailer's monthly turnover) are the forms the
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from pyspark.sql.types import (
     ArrayType,
+    DataType,
     DateType,
     DoubleType,
     IntegerType,
@@ -37,20 +39,35 @@ CHANNELS = ("direct", "organic_search", "paid_search", "email", "social", "refer
 
 @dataclass(frozen=True)
 class Contract:
-    """One input: folder under the inputs root, schema, record key and required columns."""
+    """One input: folder under the inputs root, schema, record key, required and identifier columns."""
 
     name: str
     schema: StructType
     key: tuple[str, ...]
     required: tuple[str, ...]
     arrival: str | None  # column whose date names the day folder; None: not dropped daily
+    ids: tuple[str, ...] = ()  # string columns that must be JSON strings; "lines.product_id": in each element
+    encoded: tuple[str, ...] = ()  # string columns holding encoded bytes (base64), not text
 
     def __post_init__(self):
-        missing = set(self.key + self.required + ((self.arrival,) if self.arrival else ())) - set(
-            self.schema.fieldNames()
-        )
+        named = self.key + self.required + self.encoded + tuple(name.split(".")[0] for name in self.ids)
+        missing = set(named + ((self.arrival,) if self.arrival else ())) - set(self.schema.fieldNames())
         if missing:
             raise ValueError(f"contract {self.name}: unknown columns {sorted(missing)}")
+        not_text = [name for name in self.ids + self.encoded if not isinstance(self.field_type(name), StringType)]
+        if not_text:
+            raise ValueError(f"contract {self.name}: {not_text} must be string columns")
+
+    def field_type(self, name: str) -> DataType:
+        """The type of column ``name``, or of field ``b`` in each element of array column ``a`` for ``"a.b"``."""
+        column, _, element_field = name.partition(".")
+        dtype = self.schema[column].dataType
+        if not element_field:
+            return dtype
+        if not (isinstance(dtype, ArrayType) and isinstance(dtype.elementType, StructType)
+                and element_field in dtype.elementType.fieldNames()):
+            raise ValueError(f"contract {self.name}: {name!r} is not a field of {column!r}'s elements")
+        return dtype.elementType[element_field].dataType
 
 
 def _fields(*specs: tuple[str, object]) -> StructType:
@@ -75,8 +92,9 @@ CLICKSTREAM = Contract(
         ("user_agent", StringType()),
     ),
     key=("event_id",),
-    required=("event_id", "event_time", "user_id", "event_type"),
+    required=("event_id", "event_time", "user_id", "session_id", "event_type"),
     arrival="event_time",
+    ids=("event_id", "user_id", "session_id", "product_id"),
 )
 
 ORDER_LINE = _fields(
@@ -103,6 +121,7 @@ ORDERS = Contract(
     key=("order_id", "updated_at"),
     required=("order_id", "customer_id", "order_time", "status", "updated_at"),
     arrival="updated_at",
+    ids=("order_id", "customer_id", "lines.product_id"),
 )
 
 PRODUCTS = Contract(
@@ -119,6 +138,8 @@ PRODUCTS = Contract(
     key=("product_id",),
     required=("product_id", "category"),
     arrival=None,
+    ids=("product_id",),
+    encoded=("image",),
 )
 
 REVIEWS = Contract(
@@ -135,6 +156,7 @@ REVIEWS = Contract(
     key=("review_id",),
     required=("review_id", "product_id", "rating"),
     arrival="review_time",
+    ids=("review_id", "product_id", "user_id"),
 )
 
 RATINGS = Contract(
@@ -148,6 +170,7 @@ RATINGS = Contract(
     key=("user_id", "item_id", "timestamp"),
     required=("user_id", "item_id", "rating", "timestamp"),
     arrival=None,
+    ids=("user_id", "item_id"),
 )
 
 ITEM_SALES = Contract(
@@ -161,6 +184,7 @@ ITEM_SALES = Contract(
     key=("item_id", "date"),
     required=("item_id", "date"),
     arrival=None,
+    ids=("item_id",),
 )
 
 CONTRACTS = {c.name: c for c in (CLICKSTREAM, ORDERS, PRODUCTS, REVIEWS, RATINGS, ITEM_SALES)}

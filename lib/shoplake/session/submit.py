@@ -1,7 +1,10 @@
 """Turn a config into spark-submit arguments, and pack ``lib/`` for the executors.
 
 ``spark-submit.sh`` calls ``python -m shoplake.session.submit --config FILE [--master URL]
---archive-dir DIR`` and reads one argument per line (NUL-free, newline-separated).
+--archive-dir DIR`` and reads one argument per line (NUL-free, newline-separated). A bad config,
+a malformed ``--master``, a standalone master that does not answer or an unwritable local lake
+or MLflow folder ends it with one error line on stderr and exit code 2, before spark-submit
+starts a JVM.
 """
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ import zipfile
 from pathlib import Path
 
 from shoplake.config import ConfigError, Settings, load_config
+from shoplake.config.settings import master_problem
+from shoplake.errors import EXIT_USER_ERROR, UserFacingError
 from shoplake.session.factory import spark_conf
+from shoplake.session.preflight import check_folders, check_master_reachable
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -50,13 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_config(args.config, environ=os.environ)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        problem = None if args.master is None else master_problem(args.master)
+        if problem:
+            raise ConfigError(f"--master (spark.master): {problem}")
+        check_folders(settings)
+        check_master_reachable(args.master or settings.spark.master)
+    except UserFacingError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_USER_ERROR
     for arg in submit_arguments(settings, args.master, pack_library(args.archive_dir)):
         if "\n" in arg:
             print(f"error: spark setting contains a newline: {arg!r}", file=sys.stderr)
-            return 2
+            return EXIT_USER_ERROR
         print(arg)
     return 0
 

@@ -1,5 +1,8 @@
-"""The embedded Delta backend: Spark does the distributed work, delta-rs (``deltalake``) owns the log.
+"""The embedded Delta backend: Spark does the distributed work; the driver writes Delta's commit
+files (:mod:`~shoplake.lake.deltars.log`) and delta-rs (``deltalake``) reads the log, writes its
+checkpoints and vacuums.
 
 :class:`~shoplake.lake.deltars.backend.DeltaRsLake` is the backend; the executors import only
-:mod:`~shoplake.lake.deltars.files` (and :mod:`~shoplake.lake.deltars.partitions`).
+:mod:`~shoplake.lake.deltars.files` (with :mod:`~shoplake.lake.deltars.partitions` and
+:mod:`~shoplake.lake.deltars.stats`).
 """

@@ -1,24 +1,24 @@
-"""The delta-rs backend: Spark reads and writes the data files, delta-rs owns the Delta log.
+"""The delta-rs backend: Spark reads and writes the data files; the Delta log is read with delta-rs.
 
 Writes run ``mapInArrow`` (:func:`~shoplake.lake.deltars.files.write_files` on the executors),
 collect the small per-file metadata rows, and commit them from this process
-(:func:`~shoplake.lake.deltars.commit.commit`). A Python ``DataSource`` writer would give the same
-shape, but its ``commit()`` runs in a separate Python worker started by the JVM, from which the
-committed version, a typed conflict error or an exactly-once no-op cannot reach the caller.
+(:func:`~shoplake.lake.deltars.commit.commit`, which writes Delta's commit file itself, so that
+the log names each operation as Delta does); delta-rs resolves snapshots, writes checkpoints and
+vacuums. A Python ``DataSource`` writer would give the same shape, but its ``commit()`` runs in
+a separate Python worker started by the JVM, from which the committed version, a typed conflict
+error or an exactly-once no-op cannot reach the caller.
 """
 from __future__ import annotations
 
 import json
 import math
 import re
-import time
 from collections import defaultdict
 from datetime import datetime, timezone
 from functools import partial
 
-from deltalake import CommitProperties, DeltaTable, Schema
+from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
-from deltalake.transaction import AddAction
 from pyarrow import fs as pafs
 from pyspark.errors import PythonException
 from pyspark.sql import DataFrame
@@ -26,20 +26,22 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from shoplake.lake.api import Lake
-from shoplake.lake.model import Commit, TableRef, WriteRequest
-from shoplake.lake.deltars import partitions
-from shoplake.lake.deltars.commit import Change, commit, txn_done
+from shoplake.lake.deltars import operations, partitions
+from shoplake.lake.deltars.commit import NewFile, commit, create, txn_done
 from shoplake.lake.deltars.files import FILES_SCHEMA, FileSpec, write_files
-from shoplake.lake.deltars.merge import files_with, matching_keys, merged_rows
+from shoplake.lake.deltars.log import maintain
+from shoplake.lake.deltars.merge import ORIGIN, files_with, matching_keys, merged_rows
 from shoplake.lake.deltars.read import read_files
 from shoplake.lake.deltars.snapshot import DataFile, Snapshot, load
+from shoplake.lake.deltars.stats import StatsColumns
 from shoplake.lake.errors import LakeError, SchemaMismatch, TableExists
 from shoplake.lake.merge_source import DELETE_FLAG, condition, persisted
+from shoplake.lake.model import Commit, TableRef, WriteRequest
 from shoplake.lake.schema import nullable
 
 
 class DeltaRsLake(Lake):
-    """Executors write Parquet files (``mapInArrow``); the driver commits them with delta-rs, one transaction per call."""
+    """Executors write Parquet files (``mapInArrow``); the driver commits them to the Delta log, one transaction per call."""
 
     backend = "delta-rs"
 
@@ -49,21 +51,17 @@ class DeltaRsLake(Lake):
     def _create(self, ref: TableRef, schema: StructType, partition_by: list[str]) -> int:
         _check_partition_types(ref, schema, partition_by)
         try:
-            DeltaTable.create(
-                ref.path, Schema.from_json(schema.json()), mode="error", partition_by=partition_by,
-                commit_properties=CommitProperties(custom_metadata={"isBlindAppend": True, "shoplake.operation": "CREATE TABLE"}),
-            )
-        except DeltaError as exc:
+            return create(ref.path, schema, partition_by, self._creation_properties(schema, partition_by))
+        except TableExists as exc:
             raise TableExists(f"{ref}: {exc}") from exc
-        return 0
 
     def _history(self, ref: TableRef, limit: int | None) -> list[Commit]:
         return [
             Commit(
                 version=c["version"],
                 timestamp=datetime.fromtimestamp(c["timestamp"] / 1000, timezone.utc),
-                operation=c.get("shoplake.operation") or c["operation"],
-                parameters=c.get("shoplake.parameters") or c.get("operationParameters") or {},
+                operation=c.get("shoplake.operation") or c["operation"],  # the custom key: logs of earlier releases
+                parameters=c.get("operationParameters") or {},
             )
             for c in DeltaTable(ref.path).history(limit)
         ]
@@ -75,34 +73,33 @@ class DeltaRsLake(Lake):
     def _write_data(self, ref: TableRef, state: Snapshot | None, request: WriteRequest) -> int:
         if txn_done(state, request.txn):
             return state.version
-        schema = _target_schema(state, request)
-        adds = self._write_files(ref, request.df, schema, request.partition_by)
+        schema, properties = self._target(state, request)
+        adds = self._write_files(ref, request.df, schema, request.partition_by, properties)
         existing = state.all_files if state is not None else []
         if request.mode == "append":
-            change = Change("WRITE", adds, parameters={"mode": "Append"}, blind_append=True)
+            change = operations.write(adds, [], "Append", request.partition_by)
         elif request.mode == "overwrite":
-            change = Change("WRITE", adds, existing, parameters={"mode": "Overwrite"})
+            change = operations.write(adds, existing, "Overwrite", request.partition_by)
         else:
-            replaced = [dict(p) for p in {tuple(a.partition_values.items()) for a in adds}]
-            removes = [f for f in existing if f.partition in replaced]
-            change = Change("WRITE", adds, removes, {"mode": "Overwrite", "partitions": replaced}, scope=replaced)
-        return commit(ref.path, state, change, schema, request.partition_by, request.new_fields, request.txn)
+            replaced = [dict(p) for p in {tuple(a.partition.items()) for a in adds}]
+            change = operations.write(adds, [f for f in existing if f.partition in replaced], "Overwrite", request.partition_by, dynamic=True)
+        return commit(ref.path, state, change, schema, request.partition_by, properties, request.txn)
 
     def _merge(self, ref: TableRef, state: Snapshot | None, request: WriteRequest, source: DataFrame, keys, order_by) -> int:
         if txn_done(state, request.txn):
             return state.version
-        schema = _target_schema(state, request)
+        schema, properties = self._target(state, request)
         if state is None:
-            removes: list[DataFile] = []
-            adds = self._write_files(ref, source.where(~F.col(DELETE_FLAG)).drop(DELETE_FLAG), schema, request.partition_by)
+            adds = self._write_files(ref, source.where(~F.col(DELETE_FLAG)).drop(DELETE_FLAG), schema, request.partition_by, properties)
+            change = operations.write(adds, [], "Append", request.partition_by)
         else:
             target = read_files(self.spark, state, state.all_files, with_file=True)
             with persisted(matching_keys(target, source, keys)) as matches:  # at most the source's size
                 removes = files_with(state, state.all_files, matches)
                 rows = merged_rows(read_files(self.spark, state, removes), source, matches.select(*keys), keys, order_by, schema)
-                adds = self._write_files(ref, rows, schema, request.partition_by)
-        change = Change("MERGE", adds, removes, {"keys": keys, "order_by": order_by})
-        return commit(ref.path, state, change, schema, request.partition_by, request.new_fields, request.txn)
+                adds = self._write_files(ref, rows, schema, request.partition_by, properties, tally=ORIGIN)
+            change = operations.merge(adds, removes, keys, order_by)
+        return commit(ref.path, state, change, schema, request.partition_by, properties, request.txn)
 
     def _delete(self, ref: TableRef, state: Snapshot, condition_sql: str) -> int:
         target = read_files(self.spark, state, state.all_files, with_file=True)
@@ -111,8 +108,8 @@ class DeltaRsLake(Lake):
         if not removes:
             return state.version
         kept = read_files(self.spark, state, removes).where(~F.coalesce(matches, F.lit(False)))
-        adds = self._write_files(ref, kept, state.schema, state.partition_columns)
-        return commit(ref.path, state, Change("DELETE", adds, removes, {"condition": condition_sql}), state.schema, state.partition_columns)
+        adds = self._write_files(ref, kept, state.schema, state.partition_columns, state.properties)
+        return commit(ref.path, state, operations.delete(adds, removes, condition_sql), state.schema, state.partition_columns)
 
     def _optimize(self, ref: TableRef, state: Snapshot, target_bytes: int) -> int:
         groups: dict[tuple, list[DataFile]] = defaultdict(list)
@@ -128,11 +125,15 @@ class DeltaRsLake(Lake):
             rows = rows.repartition(len(compacted), *state.partition_columns)
         else:
             rows = rows.repartition(math.ceil(sum(f.size for f in small) / target_bytes))
-        adds = self._write_files(ref, rows, state.schema, state.partition_columns, data_change=False)
-        change = Change("OPTIMIZE", adds, small, {"files_removed": len(small), "files_added": len(adds)}, data_change=False)
+        adds = self._write_files(ref, rows, state.schema, state.partition_columns, state.properties)
+        change = operations.optimize(adds, small, target_bytes)
         return commit(ref.path, state, change, state.schema, state.partition_columns)
 
     def _vacuum(self, ref: TableRef, hours: float, dry_run: bool, enforce: bool) -> list[str]:
+        """delta-rs's full vacuum: files no version within retention references, orphans of failed writes included.
+
+        It commits ``VACUUM START`` and ``VACUUM END`` as Delta does.
+        """
         table = DeltaTable(ref.path)
         options = {"retention_hours": math.ceil(hours), "enforce_retention_duration": enforce, "full": True}
         try:
@@ -141,7 +142,11 @@ class DeltaRsLake(Lake):
             filesystem, root = pafs.FileSystem.from_uri(ref.path)
             doomed = [p for p in listed if filesystem.get_file_info(f"{root}/{p}").type == pafs.FileType.File]
             if doomed and not dry_run:
+                before = table.version()
                 table.vacuum(dry_run=False, **options)
+                after = load(ref.path)
+                for version in range(before + 1, after.version + 1):  # vacuum's own commits count towards checkpoints
+                    maintain(ref.path, version, after.properties)
             return doomed
         except DeltaError as exc:
             if "retention" not in str(exc).lower():
@@ -151,10 +156,19 @@ class DeltaRsLake(Lake):
                 "versions or writes in flight still need would be deleted. Pass enforce_retention=False to override."
             ) from exc
 
-    def _write_files(self, ref: TableRef, df: DataFrame, schema: StructType, partition_by: list[str], data_change: bool = True) -> list[AddAction]:
-        """Write ``df`` as data files under the table (on the executors); return their add actions."""
+    def _target(self, state: Snapshot | None, request: WriteRequest) -> tuple[StructType, dict[str, str]]:
+        """The table schema and properties after a write: the data's (nullable) for a new table, else the table's plus new columns."""
+        if state is None:
+            schema = nullable(request.df.schema)
+            return schema, self._creation_properties(schema, request.partition_by)
+        return StructType(state.schema.fields + request.new_fields), state.properties
+
+    def _write_files(self, ref: TableRef, df: DataFrame, schema: StructType, partition_by: list[str], properties: dict[str, str],
+                     tally: str | None = None) -> list[NewFile]:
+        """Write ``df`` as data files under the table (on the executors); return them, not yet committed."""
         _check_partition_types(ref, schema, partition_by)
-        spec = FileSpec(ref.path, tuple(partition_by), tuple(f.name for f in schema if not f.nullable))
+        spec = FileSpec(ref.path, tuple(partition_by), tuple(f.name for f in schema if not f.nullable),
+                        StatsColumns.from_properties(properties), tally)
         ordered = df.sortWithinPartitions(*partition_by) if partition_by else df
         try:
             rows = ordered.mapInArrow(partial(write_files, spec), FILES_SCHEMA).collect()
@@ -163,15 +177,7 @@ class DeltaRsLake(Lake):
             if found:
                 raise SchemaMismatch(f"{ref}: {found.group(1)}") from exc
             raise
-        now = int(time.time() * 1000)
-        return [AddAction(r.path, r.size, json.loads(r.partition_values), now, data_change, r.stats) for r in rows]
-
-
-def _target_schema(state: Snapshot | None, request: WriteRequest) -> StructType:
-    """The table schema a write produces: the data's (nullable) for a new table, else the table's plus new columns."""
-    if state is None:
-        return nullable(request.df.schema)
-    return StructType(state.schema.fields + request.new_fields)
+        return [NewFile(r.path, r.size, json.loads(r.partition_values), r.stats, json.loads(r.tally)) for r in rows]
 
 
 def _check_partition_types(ref: TableRef, schema: StructType, partition_by: list[str]) -> None:

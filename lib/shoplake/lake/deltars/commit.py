@@ -1,28 +1,26 @@
 """Driver side of a write: commit the files an operation added and removed as ONE Delta transaction.
 
-delta-rs writes the log: ``create_table_with_add_actions`` for a table's first version, then
-``DeltaTable.create_write_transaction`` with ``AddAction``/``RemoveAction`` entries (mode
-"append": removes are explicit, which is how overwrite, merge, delete and optimize replace files).
-``CommitProperties(app_transactions=[Transaction(app_id, version)])`` records exactly-once writes.
-
-delta-rs is asked not to retry (``max_commit_retries=0``), so a commit lands on exactly the version
-after the snapshot checked here, or fails. When another writer got there first, the new commits are
-checked for conflicts under WriteSerializable isolation (Delta's default) and the commit is tried
-again on the newer snapshot; a conflict raises :class:`ConcurrentWriteConflict`.
+The commit file is written by :mod:`~shoplake.lake.deltars.log` (protocol and ``metaData`` for a
+table's first version or a schema change, ``txn`` for exactly-once writes, then ``remove`` and
+``add`` actions, behind a ``commitInfo`` that names the operation as Delta does). A commit lands on
+exactly the version after the snapshot checked here, or fails. When another writer got there
+first, the new commits are checked for conflicts under WriteSerializable isolation (Delta's
+default) and the commit is tried again on the newer snapshot; a conflict raises
+:class:`ConcurrentWriteConflict`.
 """
 from __future__ import annotations
 
+import json
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 
-from deltalake import CommitProperties, DeltaTable, Schema, Transaction
-from deltalake.exceptions import DeltaError
-from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
-from pyspark.sql.types import StructField, StructType
+from pyspark.sql.types import StructType
 
+from shoplake.lake.deltars.log import VersionTaken, commit_info, log_path, maintain, now_ms, write_commit
 from shoplake.lake.deltars.snapshot import DataFile, Snapshot, load
-from shoplake.lake.errors import ConcurrentWriteConflict, LakeError, SchemaMismatch
+from shoplake.lake.errors import ConcurrentWriteConflict, SchemaMismatch, TableExists
 from shoplake.lake.model import Txn
 from shoplake.log import get_logger
 
@@ -35,13 +33,34 @@ _NO_DATA_CHANGE = {"OPTIMIZE", "VACUUM START", "VACUUM END", "ADD COLUMN", "SET 
 
 
 @dataclass(frozen=True)
+class NewFile:
+    """A data file written for a commit: table-relative path, size, partition values as log strings, stats JSON.
+
+    ``tally`` counts its rows by origin where the writer was asked to (a merge's copied, updated
+    and inserted rows).
+    """
+
+    path: str
+    size: int
+    partition: dict[str, str | None]
+    stats: str
+    tally: dict[str, int] = field(default_factory=dict)
+    modified: int = field(default_factory=now_ms)
+
+    @property
+    def records(self) -> int:
+        return json.loads(self.stats)["numRecords"]
+
+
+@dataclass(frozen=True)
 class Change:
-    """The files one operation adds and removes, and what it read (for conflict checks)."""
+    """The files one operation adds and removes, its Delta name, parameters and metrics, and what it read."""
 
     operation: str
-    adds: list[AddAction]
+    adds: list[NewFile]
     removes: list[DataFile] = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
     blind_append: bool = False  # adds rows without reading the table: never conflicts
     data_change: bool = True  # False for OPTIMIZE: the same rows in new files
     scope: list[dict] | None = None  # partitions read or replaced; None means the whole table
@@ -58,25 +77,31 @@ def txn_done(snapshot: Snapshot | None, txn: Txn | None) -> bool:
     return False
 
 
+def create(uri: str, schema: StructType, partition_by: list[str], properties: dict[str, str]) -> int:
+    """Create an empty table (``CREATE TABLE``) at ``uri``; raise :class:`TableExists` when another writer made one first."""
+    parameters = {"isManaged": "false", "description": None, "partitionBy": json.dumps(partition_by), "properties": json.dumps(properties)}
+    try:
+        return _try_commit(uri, None, Change("CREATE TABLE", [], parameters=parameters, blind_append=True), schema, partition_by, properties, None)
+    except VersionTaken as exc:
+        raise TableExists(str(exc)) from exc
+
+
 def commit(
     uri: str,
     read: Snapshot | None,
     change: Change,
     schema: StructType,
     partition_by: list[str],
-    new_fields: list[StructField] = (),
+    properties: dict[str, str] | None = None,
     txn: Txn | None = None,
 ) -> int:
     """Commit ``change`` to the table at ``uri``, planned against snapshot ``read`` (None: no table yet).
 
-    ``schema``/``partition_by`` create the table when it does not exist; ``new_fields`` are added
-    to an existing table's schema first. Returns the version committed, or the current version when
-    ``txn`` was already committed (a no-op).
+    ``schema`` is the table's schema after the commit (a new table's, or an existing one's plus new
+    columns); ``partition_by`` and ``properties`` are used when the commit creates the table.
+    Returns the version committed, or the current version when ``txn`` was already committed (a no-op).
     """
     base = read
-    if new_fields and base is not None:
-        DeltaTable(uri).alter.add_columns(list(Schema.from_json(StructType(list(new_fields)).json()).fields))
-        base = load(uri)
     for attempt in range(MAX_ATTEMPTS):
         if txn_done(base, txn):
             return base.version
@@ -85,11 +110,9 @@ def commit(
             if reason:
                 raise ConcurrentWriteConflict(f"{uri}: {change.operation} conflicts with a concurrent commit: {reason}")
         try:
-            return _try_commit(uri, base, change, schema, partition_by, txn)
-        except DeltaError as exc:  # CommitFailedError included
+            return _try_commit(uri, base, change, schema, partition_by, properties or {}, txn)
+        except VersionTaken:
             latest = load(uri)
-            if latest is None or (base is not None and latest.version == base.version):
-                raise LakeError(f"{uri}: {change.operation} commit failed: {exc}") from exc
             if base is None:
                 _check_same_table(uri, latest, schema, partition_by)
             log.info("%s: version %d was taken by another writer; retrying on %d", uri, (base.version if base else -1) + 1, latest.version)
@@ -98,27 +121,54 @@ def commit(
     raise ConcurrentWriteConflict(f"{uri}: {change.operation} gave up after {MAX_ATTEMPTS} attempts against concurrent writers")
 
 
-def _try_commit(uri: str, base: Snapshot | None, change: Change, schema: StructType, partition_by: list[str], txn: Txn | None) -> int:
-    properties = CommitProperties(
-        custom_metadata={
-            "isBlindAppend": change.blind_append,
-            "shoplake.operation": change.operation,
-            "shoplake.parameters": change.parameters,
-        },
-        max_commit_retries=0,
-        app_transactions=[Transaction(txn.app_id, txn.version)] if txn else None,
-    )
+def _try_commit(uri: str, base: Snapshot | None, change: Change, schema: StructType, partition_by: list[str],
+                properties: dict[str, str], txn: Txn | None) -> int:
+    version = 0 if base is None else base.version + 1
+    info = commit_info(change.operation, change.parameters, change.metrics, None if base is None else base.version,
+                       change.blind_append, change.data_change)
+    actions = [info]
     if base is None:
-        create_table_with_add_actions(
-            uri, Schema.from_json(schema.json()), change.adds, mode="error", partition_by=partition_by, commit_properties=properties
-        )
-        return 0
-    now = int(time.time() * 1000)
-    removes = [RemoveAction(f.path, change.data_change, now, f.size, f.partition) for f in change.removes]
-    base.table.create_write_transaction(
-        [*change.adds, *removes], "append", base.table.schema(), partition_by=base.partition_columns, commit_properties=properties
-    )
-    return base.version + 1
+        actions += [{"protocol": _protocol(schema)}, {"metaData": _metadata(schema, partition_by, properties)}]
+    elif schema.simpleString() != base.schema.simpleString():
+        if _protocol(schema) != _protocol(base.schema) and not base.table.protocol().writer_features:
+            raise SchemaMismatch(f"{uri}: adding timestamp_ntz columns needs a table created with one")
+        metadata = base.table.metadata()
+        actions.append({"metaData": _metadata(schema, base.partition_columns, dict(metadata.configuration), metadata.id, metadata.created_time)})
+    if txn:
+        actions.append({"txn": {"appId": txn.app_id, "version": txn.version, "lastUpdated": now_ms()}})
+    deleted = now_ms()
+    actions += [
+        {"remove": {"path": f.logged, "deletionTimestamp": deleted, "dataChange": change.data_change,
+                    "extendedFileMetadata": True, "partitionValues": f.partition, "size": f.size}}
+        for f in change.removes
+    ]
+    actions += [
+        {"add": {"path": log_path(f.path), "partitionValues": f.partition, "size": f.size, "modificationTime": f.modified,
+                 "dataChange": change.data_change, "stats": f.stats}}
+        for f in change.adds
+    ]
+    write_commit(uri, version, actions)
+    maintain(uri, version, properties if base is None else dict(base.table.metadata().configuration))
+    return version
+
+
+def _protocol(schema: StructType) -> dict:
+    """The lowest protocol that reads ``schema`` (``timestampNtz`` needs table features)."""
+    if '"timestamp_ntz"' in schema.json():
+        return {"minReaderVersion": 3, "minWriterVersion": 7, "readerFeatures": ["timestampNtz"], "writerFeatures": ["timestampNtz"]}
+    return {"minReaderVersion": 1, "minWriterVersion": 2}
+
+
+def _metadata(schema: StructType, partition_by: list[str], properties: dict[str, str], table_id: str | None = None,
+              created: int | None = None) -> dict:
+    return {
+        "id": table_id or str(uuid.uuid4()),
+        "format": {"provider": "parquet", "options": {}},
+        "schemaString": schema.json(),
+        "partitionColumns": partition_by,
+        "configuration": properties,
+        "createdTime": created or now_ms(),
+    }
 
 
 def _check_same_table(uri: str, latest: Snapshot, schema: StructType, partition_by: list[str]) -> None:
@@ -135,6 +185,8 @@ def _conflict(change: Change, read: Snapshot | None, latest: Snapshot) -> str | 
     read_version = read.version if read is not None else -1
     if change.blind_append or latest.version == read_version:
         return None
+    if read is not None and latest.schema.simpleString() != read.schema.simpleString():
+        return f"the table's schema changed since version {read_version}"
     active = {f.path: f for f in latest.all_files}
     gone = [f.path for f in change.removes if f.path not in active]
     if gone:
@@ -143,7 +195,7 @@ def _conflict(change: Change, read: Snapshot | None, latest: Snapshot) -> str | 
         return None
     writers = [
         c["version"] for c in latest.commits_since(read_version)
-        if not c.get("isBlindAppend") and (c.get("shoplake.operation") or c.get("operation")) not in _NO_DATA_CHANGE
+        if not c.get("isBlindAppend") and c.get("operation") not in _NO_DATA_CHANGE
     ]
     if not writers:
         return None

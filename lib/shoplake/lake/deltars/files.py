@@ -3,12 +3,14 @@
 :func:`write_files` runs inside Spark tasks (``DataFrame.mapInArrow``). It writes files under the
 table directory (Hive-style partition directories, partition columns not stored in the files, as
 Delta does) and yields one row per file: its table-relative path, size, partition values and Delta
-statistics. Nothing is visible to readers until the driver commits these files.
+statistics (:mod:`~shoplake.lake.deltars.stats`). Nothing is visible to readers until the driver
+commits these files.
 """
 from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,24 +22,26 @@ from pyarrow import fs as pafs
 from pyspark import TaskContext
 
 from shoplake.lake.deltars import partitions
+from shoplake.lake.deltars.stats import FileStats, StatsColumns
 from shoplake.lake.errors import SchemaMismatch
 
 # One row per written file, as Spark (DDL) and Arrow see it.
-FILES_SCHEMA = "path string, size long, partition_values string, stats string"
-_FILES_ARROW = pa.schema([("path", pa.string()), ("size", pa.int64()), ("partition_values", pa.string()), ("stats", pa.string())])
-_MIN_MAX_TYPES = (pa.types.is_integer, pa.types.is_string, pa.types.is_large_string, pa.types.is_date32)
-# Delta's dataSkippingStringPrefixLength: string bounds keep at most this many characters, so raw
-# records (bronze text, PII) never end up whole in the log, where deletes and vacuum cannot reach.
-STRING_PREFIX = 32
+FILES_SCHEMA = "path string, size long, partition_values string, stats string, tally string"
+_FILES_ARROW = pa.schema([(name, pa.int64() if name == "size" else pa.string()) for name in ("path", "size", "partition_values", "stats", "tally")])
 
 
 @dataclass(frozen=True)
 class FileSpec:
-    """What a task needs to write data files for one table (pickled to executors)."""
+    """What a task needs to write data files for one table (pickled to executors).
+
+    ``tally`` names a string column that is not written: each file counts its rows by that column's values.
+    """
 
     table_uri: str
     partition_columns: tuple[str, ...]
     not_null: tuple[str, ...]
+    stats_columns: StatsColumns = StatsColumns()
+    tally: str | None = None
     row_group_bytes: int = 64 * 1024 * 1024
 
 
@@ -52,13 +56,15 @@ def write_files(spec: FileSpec, batches: Iterator[pa.RecordBatch]) -> Iterator[p
         if batch.num_rows == 0:
             continue
         _check_not_null(batch, spec.not_null)
-        data_columns = data_columns or [n for n in batch.schema.names if n not in spec.partition_columns]
+        data_columns = data_columns or [n for n in batch.schema.names if n not in (*spec.partition_columns, spec.tally)]
         for values, rows in _partition_runs(batch, spec.partition_columns):
             if current is None or current.partition != values:
                 if current is not None:
                     written.append(current.close())
                 current = _DataFile(filesystem, root, spec, values, task)
             current.add(rows.select(data_columns))
+            if spec.tally:
+                current.count(rows.column(spec.tally))
     if current is not None:
         written.append(current.close())
     yield pa.RecordBatch.from_pylist(written, schema=_FILES_ARROW)
@@ -99,15 +105,25 @@ class _DataFile:
         self.partition = values
         self.filesystem, self.location = filesystem, f"{root}/{self.relative}"
         self.row_group_bytes = spec.row_group_bytes
+        self.stats_columns = spec.stats_columns
+        self.stats: FileStats | None = None
+        self.tally: Counter[str] = Counter()
         self.buffer: list[pa.RecordBatch] = []
         self.buffered = 0
         self.writer: pq.ParquetWriter | None = None
 
     def add(self, batch: pa.RecordBatch) -> None:
+        self.stats = self.stats or FileStats(batch.schema, self.stats_columns)
+        self.stats.add(batch)
         self.buffer.append(batch)
         self.buffered += batch.nbytes
         if self.buffered >= self.row_group_bytes:
             self._flush()
+
+    def count(self, origins: pa.Array) -> None:
+        """Count the rows just added by their values in ``origins``."""
+        for entry in pc.value_counts(origins).to_pylist():
+            self.tally[entry["values"]] += entry["counts"]
 
     def _flush(self) -> None:
         if not self.buffer:
@@ -123,35 +139,5 @@ class _DataFile:
         self._flush()
         self.writer.close()
         size = self.filesystem.get_file_info(self.location).size
-        stats = _stats(self.writer.writer.metadata)
-        return {"path": self.relative, "size": size, "partition_values": json.dumps(self.partition), "stats": stats}
-
-
-def _stats(metadata: pq.FileMetaData) -> str:
-    """Delta ``stats`` JSON from Parquet footer statistics: row count, null counts, min/max where exact.
-
-    A string's min is cut to its first ``STRING_PREFIX`` characters (still a lower bound); a max
-    longer than that is left out (no upper bound), so the log never holds a long value whole.
-    """
-    schema = metadata.schema.to_arrow_schema()
-    stats: dict = {"numRecords": metadata.num_rows, "minValues": {}, "maxValues": {}, "nullCount": {}}
-    top_level = {metadata.schema.column(i).path: i for i in range(metadata.num_columns)}
-    for field in schema:
-        index = top_level.get(field.name)
-        if index is None:  # nested columns: no statistics
-            continue
-        chunks = [metadata.row_group(g).column(index).statistics for g in range(metadata.num_row_groups)]
-        if not chunks or any(s is None for s in chunks):
-            continue
-        if all(s.has_null_count for s in chunks):
-            stats["nullCount"][field.name] = sum(s.null_count for s in chunks)
-        bounded = [s for s in chunks if s.has_min_max]
-        exact = any(check(field.type) for check in _MIN_MAX_TYPES)
-        if exact and bounded and len(bounded) == len([s for s in chunks if s.num_values]):
-            low, high = min(s.min for s in bounded), max(s.max for s in bounded)
-            if isinstance(low, str):
-                low = low[:STRING_PREFIX]
-            stats["minValues"][field.name] = low.isoformat() if hasattr(low, "isoformat") else low
-            if not (isinstance(high, str) and len(high) > STRING_PREFIX):
-                stats["maxValues"][field.name] = high.isoformat() if hasattr(high, "isoformat") else high
-    return json.dumps(stats)
+        return {"path": self.relative, "size": size, "partition_values": json.dumps(self.partition),
+                "stats": self.stats.to_json(), "tally": json.dumps(self.tally)}

@@ -30,11 +30,17 @@ _READABLE_FEATURES = {"timestampNtz"}
 
 @dataclass(frozen=True)
 class DataFile:
-    """An active data file: path relative to the table root (decoded), size, partition values as log strings."""
+    """An active data file: path relative to the table root (decoded), size, partition values as log strings.
+
+    ``logged`` is the path exactly as the log spells it (what a ``remove`` action must repeat) and
+    ``records`` its row count when the log's statistics hold one.
+    """
 
     path: str
     size: int
     partition: dict[str, str | None]
+    logged: str
+    records: int | None
 
 
 class Snapshot:
@@ -49,14 +55,16 @@ class Snapshot:
         self.version: int = table.version()
         self.partition_columns: list[str] = list(table.metadata().partition_columns)
         self.schema: StructType = StructType.fromJson(json.loads(table.schema().to_json()))
+        self.properties: dict[str, str] = dict(table.metadata().configuration)
 
     @cached_property
     def all_files(self) -> list[DataFile]:
         """Every active file of this version, from the log's add actions."""
         actions = pa.table(self.table.get_add_actions(flatten=True))
         columns = {c: actions.column(f"partition.{c}").to_pylist() for c in self.partition_columns}
+        records = actions.column("num_records").to_pylist() if "num_records" in actions.column_names else [None] * actions.num_rows
         return [
-            DataFile(unquote(path), size, {c: partitions.to_string(columns[c][i]) or None for c in self.partition_columns})
+            DataFile(unquote(path), size, {c: partitions.to_string(columns[c][i]) or None for c in self.partition_columns}, path, records[i])
             for i, (path, size) in enumerate(zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist()))
         ]
 

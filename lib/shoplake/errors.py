@@ -1,0 +1,39 @@
+"""The project's user-facing errors: a mistake the person running a job can fix.
+
+Raise a subclass of :class:`UserFacingError` when the message alone tells the user what is
+wrong and what to change (name the config key, environment variable, path or command).
+:func:`shoplake.runner.run_job` and the ``shoplake`` command turn one into a single log line
+on stderr and exit code 2, without a traceback; set ``SHOPLAKE_DEBUG=1`` (or pass ``--debug``
+to a job) to see the traceback too. Any other exception stays a failure: a traceback and exit
+code 1.
+
+- :class:`ConfigurationError`: the configuration is missing, malformed or invalid
+  (``shoplake.config.ConfigError`` is one).
+- :class:`EnvironmentProblem`: the configuration is well-formed but the machine does not
+  match it (a Spark master that cannot be reached, a lake root that cannot be written).
+- :class:`ConflictError`: another run is doing the same thing right now.
+"""
+from __future__ import annotations
+
+EXIT_USER_ERROR = 2
+
+
+class UserFacingError(Exception):
+    """Base class: the message is the whole story; the runner logs it as one line, exit code 2."""
+
+    def one_line(self) -> str:
+        """The message flattened to one line (multi-line details joined with ``; ``)."""
+        parts = [part.strip() for part in str(self).splitlines() if part.strip()]
+        return "; ".join(parts) if parts else type(self).__name__
+
+
+class ConfigurationError(UserFacingError, ValueError):
+    """A configuration value, file or override is missing, malformed or invalid."""
+
+
+class EnvironmentProblem(UserFacingError):
+    """The environment does not match the configuration (unreachable service, unwritable path)."""
+
+
+class ConflictError(UserFacingError):
+    """Another run holds what this run needs (for example another ingest of the same source)."""

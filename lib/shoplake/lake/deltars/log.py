@@ -1,0 +1,102 @@
+"""The Delta log as this backend writes it: one JSON file per version, checkpoints, log cleanup.
+
+A commit file is put atomically and only if its version is free (written aside, then hard-linked
+into place, the way Delta's local log store does it), so two writers can never both commit a
+version and a reader never sees half a commit. Actions are those of the Delta protocol; the
+``commitInfo`` names the operation as Delta does (``WRITE``, ``MERGE``, ``DELETE``, ``OPTIMIZE``)
+with its parameters and metrics.
+
+After a commit whose version is a multiple of ``delta.checkpointInterval`` (10 by default), a
+checkpoint (``<version>.checkpoint.parquet`` and ``_last_checkpoint``) is written with delta-rs,
+and, unless ``delta.enableExpiredLogCleanup`` is false, commit files older than
+``delta.logRetentionDuration`` (30 days by default) and before that checkpoint are deleted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from urllib.parse import quote
+
+from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError
+from pyarrow import fs as pafs
+
+from shoplake.lake.errors import LakeError
+from shoplake.log import get_logger
+
+log = get_logger(__name__)
+
+ENGINE = "shoplake-delta-rs-backend"
+CHECKPOINT_INTERVAL = "delta.checkpointInterval"
+LOG_CLEANUP = "delta.enableExpiredLogCleanup"
+DEFAULT_CHECKPOINT_INTERVAL = 10
+
+
+class VersionTaken(Exception):
+    """Another writer committed the version first."""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def log_path(path: str) -> str:
+    """A table-relative file path as the log stores it (URI-encoded, like Delta's writers)."""
+    return quote(path, safe="/=")
+
+
+def commit_info(operation: str, parameters: dict, metrics: dict, read_version: int | None, blind_append: bool, data_change: bool) -> dict:
+    """Delta's ``commitInfo`` action: parameters and metrics as strings (JSON text for lists and maps), as Delta writes them."""
+    info = {
+        "timestamp": now_ms(),
+        "operation": operation,
+        "operationParameters": {k: v if isinstance(v, str) or v is None else json.dumps(v) for k, v in parameters.items()},
+        "isolationLevel": "WriteSerializable" if data_change else "SnapshotIsolation",
+        "isBlindAppend": blind_append,
+        "operationMetrics": {k: str(v) for k, v in metrics.items()},
+        "engineInfo": ENGINE,
+        "txnId": str(uuid.uuid4()),
+    }
+    if read_version is not None:
+        info["readVersion"] = read_version
+    return {"commitInfo": info}
+
+
+def write_commit(uri: str, version: int, actions: list[dict]) -> None:
+    """Put ``actions`` as version ``version`` of the table's log; raise :class:`VersionTaken` when it exists."""
+    filesystem, root = pafs.FileSystem.from_uri(uri)
+    if not isinstance(filesystem, pafs.LocalFileSystem):
+        raise LakeError(f"{uri}: the delta-rs backend commits to local file systems only; use lake.backend: delta-spark")
+    folder = os.path.join(root, "_delta_log")
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, f"{version:020d}.json")
+    aside = os.path.join(folder, f".{version:020d}.json.{uuid.uuid4()}.tmp")
+    with open(aside, "w", encoding="utf-8") as out:
+        out.write("".join(json.dumps(a, separators=(",", ":")) + "\n" for a in actions))
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        os.link(aside, target)
+    except FileExistsError:
+        raise VersionTaken(f"{uri}: version {version} was committed by another writer") from None
+    finally:
+        os.unlink(aside)
+
+
+def maintain(uri: str, version: int, properties: dict[str, str | None]) -> None:
+    """Checkpoint at ``version`` when the table's interval says so, then clean up expired commit files.
+
+    The commit is already durable: a failure here is logged, never raised (the next checkpoint covers it).
+    """
+    interval = int(properties.get(CHECKPOINT_INTERVAL) or DEFAULT_CHECKPOINT_INTERVAL)
+    if version == 0 or version % interval:
+        return
+    try:
+        table = DeltaTable(uri, version=version)
+        table.create_checkpoint()
+        if (properties.get(LOG_CLEANUP) or "true").lower() != "false":
+            table.cleanup_metadata()
+    except (DeltaError, OSError) as exc:
+        log.warning("%s: checkpoint at version %d failed (%s); the table is unaffected", uri, version, exc)
