@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -167,6 +168,7 @@ def test_pipeline_on_a_standalone_cluster_survives_a_lost_worker(spark, settings
            "SHOPLAKE__MLFLOW__TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
            "SHOPLAKE__MLFLOW__ARTIFACT_ROOT": str(tmp_path / "mlartifacts")}
     log_path = tmp_path / "pipeline.log"
+    shutil.copytree(pipeline_run["root"] / "lake.keys", tmp_path / "lake.keys")  # the same pseudonyms as the local run
     with standalone_cluster(tmp_path, workers=2, cores=1) as cluster, open(log_path, "w") as log_file:
         job = subprocess.Popen([str(ROOT / "spark-submit.sh"), "--env", "test", "--master", cluster.master_url,
                                 *ARGS[2:], *CLUSTER_STEPS], cwd=tmp_path, env=env, stdout=log_file, stderr=subprocess.STDOUT)
