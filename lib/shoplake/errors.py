@@ -37,3 +37,12 @@ class EnvironmentProblem(UserFacingError):
 
 class ConflictError(UserFacingError):
     """Another run holds what this run needs (for example another ingest of the same source)."""
+
+
+def exception_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, for a one-line error; for a JVM exception raised through py4j,
+    the Java exception's class and message without the Java stack trace."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        return f"{java.getClass().getSimpleName()}: {java.getMessage() or ''}".splitlines()[0]
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)

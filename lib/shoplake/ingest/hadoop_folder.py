@@ -11,15 +11,9 @@ import os
 from py4j.protocol import Py4JJavaError
 from pyspark.sql import SparkSession
 
+from shoplake.lake.local_files import create_whole
+
 ALREADY_EXISTS = "org.apache.hadoop.fs.FileAlreadyExistsException"
-
-
-def java_message(exc: Exception) -> str:
-    """The first line of a JVM exception's message (or of any exception), without the Java trace."""
-    if isinstance(exc, Py4JJavaError):
-        java = exc.java_exception
-        return f"{java.getClass().getSimpleName()}: {java.getMessage() or ''}".splitlines()[0]
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 class HadoopFolder:
@@ -86,16 +80,8 @@ class HadoopFolder:
     def create_exclusive(self, name: str, data: bytes) -> bool:
         """Create file ``name`` with ``data`` unless it exists; True when this call created it."""
         local = self.local_path
-        if local is not None:  # the local filesystem's create checks, then opens: O_EXCL closes that gap
-            path = os.path.join(local, name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                return False
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            return True
+        if local is not None:  # the local filesystem's create checks, then opens: a hard link closes that gap
+            return create_whole(os.path.join(local, name), data)
         try:
             out = self._fs.create(self._child(name), False)
         except Py4JJavaError as exc:

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
 
-from shoplake.errors import ConfigurationError
-from shoplake.ingest.hadoop_folder import HadoopFolder, java_message
+from shoplake.errors import ConfigurationError, exception_line
+from shoplake.ingest.hadoop_folder import HadoopFolder
 from shoplake.ingest.inventory import take_inventory
 from shoplake.ingest.layers import LineCounts
 from shoplake.ingest.ledger import Batch, FileLedger, InputFile
@@ -131,7 +131,7 @@ class _Run:
             try:
                 same = self.source.exists(f.path) and self.source.sha256(f.path) == f.sha256
             except Exception as exc:  # noqa: BLE001 - a file that cannot be read now is left out of the replay
-                log.warning("%s: %s cannot be read (%s)", self.name, f.path, java_message(exc))
+                log.warning("%s: %s cannot be read (%s)", self.name, f.path, exception_line(exc))
                 same = False
             if same:
                 kept.append(f)

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from shoplake.ingest.hadoop_folder import HadoopFolder, java_message
+from shoplake.errors import exception_line
+from shoplake.ingest.hadoop_folder import HadoopFolder
 from shoplake.ingest.ledger import InputFile
+
 GLOB_CHARACTERS = "\\{}[]*?"
 
 
@@ -87,5 +89,5 @@ def take_inventory(spark: SparkSession, folder: HadoopFolder, hashed: dict[str, 
         try:
             files.append(InputFile(path, size, folder.sha256(path), modified))
         except Exception as exc:  # noqa: BLE001 - any failure to read a file makes it a reported problem
-            problems.append(Problem(path, f"cannot be read: {java_message(exc)}"))
+            problems.append(Problem(path, f"cannot be read: {exception_line(exc)}"))
     return Inventory(files, problems)

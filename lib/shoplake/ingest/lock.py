@@ -16,8 +16,9 @@ from contextlib import contextmanager
 
 from py4j.protocol import Py4JJavaError
 
+from shoplake.errors import exception_line
 from shoplake.ingest.errors import CheckpointUnwritable, IngestAlreadyRunning
-from shoplake.ingest.hadoop_folder import HadoopFolder, java_message
+from shoplake.ingest.hadoop_folder import HadoopFolder
 from shoplake.log import get_logger
 
 log = get_logger(__name__)
@@ -52,7 +53,7 @@ def _create(folder: HadoopFolder, name: str, data: bytes) -> bool:
         return folder.create_exclusive(LOCK, data)
     except (OSError, Py4JJavaError) as exc:
         raise CheckpointUnwritable(f"{name}: cannot write its checkpoint folder {folder.uri} (lake.root): "
-                                   f"{java_message(exc)}") from exc
+                                   f"{exception_line(exc)}") from exc
 
 
 @contextmanager

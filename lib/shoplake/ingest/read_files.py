@@ -18,9 +18,9 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from shoplake.errors import exception_line
 from shoplake.ingest.decode import UNREADABLE_FILE, decode_lines
 from shoplake.ingest.errors import InputFileError
-from shoplake.ingest.hadoop_folder import java_message
 from shoplake.ingest.inventory import escape_glob
 from shoplake.ingest.ledger import InputFile
 from shoplake.log import get_logger
@@ -78,7 +78,7 @@ def _read_failure(exc: Exception, folder_uri: str, files: Sequence[InputFile]) -
     """Spark's failure to read some of ``files`` (its message names absolute paths), naming them relatively."""
     failing = [f.path for f in files if f"{folder_uri}/{f.path}" in str(exc)] or [f.path for f in files]
     return InputFileError(f"could not read {', '.join(failing[:5])}{' ...' if len(failing) > 5 else ''} under "
-                          f"{folder_uri}: {java_message(exc)}; the files stay unseen and are read again on the next run")
+                          f"{folder_uri}: {exception_line(exc)}; the files stay unseen and are read again on the next run")
 
 
 def _ddl() -> str:

@@ -15,7 +15,6 @@ filesystem, no key file is created: both keys must be configured.
 """
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from shoplake.config import Settings
 from shoplake.errors import ConfigurationError
+from shoplake.lake.local_files import create_whole
 from shoplake.log import get_logger
 from shoplake.session.preflight import local_path
 
@@ -78,19 +78,10 @@ def _from_file(path: Path, lake_root: Path | None, dependents: tuple[str, ...]) 
 
 
 def _create(path: Path) -> None:
-    """Write a random key to ``path`` atomically (a job starting beside this one reads it whole or not at all)."""
+    """Write a random key to ``path`` whole (a job starting beside this one reads it whole or not at all)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    draft = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as out:
-        out.write(secrets.token_hex(KEY_BYTES))
-    try:
-        os.link(draft, path)
+    if create_whole(path, secrets.token_hex(KEY_BYTES).encode(), mode=0o600):
         log.info("created a new key file %s (keep it with the lake: the lake's hashes depend on it)", path)
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
 
 
 def _resolve(settings: Settings, environ: Mapping[str, str], source: KeySource) -> bytes:

@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 
 from shoplake.config import Settings
 from shoplake.config.loader import CONF_DIR
-from shoplake.errors import ConfigurationError, EnvironmentProblem
+from shoplake.errors import ConfigurationError, EnvironmentProblem, exception_line
 from shoplake.session.java import ensure_java_home
 from shoplake.session.preflight import check_master_reachable
 from shoplake.log import get_logger, setup_logging
@@ -78,7 +78,7 @@ def build_session(settings: Settings) -> SparkSession:
     except Exception as exc:  # py4j and pyspark raise several unrelated types for a failed start
         master = "the master given to spark-submit" if submitted else f"spark.master={settings.spark.master}"
         raise SessionStartFailed(
-            f"Spark did not start with {master}: {_start_failure(exc)}; check spark.master and spark.conf "
+            f"Spark did not start with {master}: {exception_line(exc)}; check spark.master and spark.conf "
             "in the config (SHOPLAKE_DEBUG=1 shows the full error)"
         ) from exc
     session.sparkContext.setLogLevel(settings.logging.spark_level)
@@ -90,13 +90,6 @@ def build_session(settings: Settings) -> SparkSession:
         "spark-submit" if submitted else "local launch",
     )
     return session
-
-
-def _start_failure(exc: Exception) -> str:
-    """The JVM's own exception for a py4j error, else the first line of the message."""
-    java_exception = getattr(exc, "java_exception", None)
-    text = str(java_exception) if java_exception is not None else str(exc)
-    return next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
 
 
 def delta_jvm_available(session: SparkSession) -> bool:

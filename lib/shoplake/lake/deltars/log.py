@@ -24,6 +24,7 @@ from deltalake.exceptions import DeltaError
 from pyarrow import fs as pafs
 
 from shoplake.lake.errors import LakeError
+from shoplake.lake.local_files import create_whole
 from shoplake.log import get_logger
 
 log = get_logger(__name__)
@@ -69,20 +70,9 @@ def write_commit(uri: str, version: int, actions: list[dict]) -> None:
     filesystem, root = pafs.FileSystem.from_uri(uri)
     if not isinstance(filesystem, pafs.LocalFileSystem):
         raise LakeError(f"{uri}: the delta-rs backend commits to local file systems only; use lake.backend: delta-spark")
-    folder = os.path.join(root, "_delta_log")
-    os.makedirs(folder, exist_ok=True)
-    target = os.path.join(folder, f"{version:020d}.json")
-    aside = os.path.join(folder, f".{version:020d}.json.{uuid.uuid4()}.tmp")
-    with open(aside, "w", encoding="utf-8") as out:
-        out.write("".join(json.dumps(a, separators=(",", ":")) + "\n" for a in actions))
-        out.flush()
-        os.fsync(out.fileno())
-    try:
-        os.link(aside, target)
-    except FileExistsError:
-        raise VersionTaken(f"{uri}: version {version} was committed by another writer") from None
-    finally:
-        os.unlink(aside)
+    commit = "".join(json.dumps(a, separators=(",", ":")) + "\n" for a in actions).encode()
+    if not create_whole(os.path.join(root, "_delta_log", f"{version:020d}.json"), commit):
+        raise VersionTaken(f"{uri}: version {version} was committed by another writer")
 
 
 def maintain(uri: str, version: int, properties: dict[str, str | None]) -> None:
