@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.shoplake-installed
 BENCH_STAMP := $(VENV)/.shoplake-bench-installed
+JARS_STAMP  := $(VENV)/.shoplake-test-jars
 ENV    ?= local
 ARGS   ?=
 
@@ -28,10 +29,15 @@ $(STAMP): setup.py constraints.txt
 run: setup  ## run the whole pipeline on the embedded default (ENV=local)
 	./spark-submit.sh --env $(ENV) pipeline $(ARGS)
 
-test: setup  ## run the whole test suite
+# the test session's Delta and Hadoop jars (conf/test.yaml's spark.packages), from Maven Central into Ivy's cache
+$(JARS_STAMP): $(STAMP) conf/test.yaml
+	$(PY) -m shoplake.session.packages --env test
+	@touch $(JARS_STAMP)
+
+test: setup $(JARS_STAMP)  ## run the whole test suite (both Delta backends)
 	$(PY) -m pytest
 
-test-fast: setup  ## unit tests only
+test-fast: setup $(JARS_STAMP)  ## the tests not marked slow
 	$(PY) -m pytest -m "not slow"
 
 # the benchmarks' own packages (implicit, mlforecast, lightgbm), pinned by constraints.txt

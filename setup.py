@@ -15,6 +15,7 @@ setup(
         "pandas>=2.2,<2.3",
         "pyyaml>=6",
         "deltalake>=1.6,<1.7",
+        "boto3>=1.35,<2",  # S3's conditional PUT (If-None-Match) for commits on s3a:// lake roots
         "delta-spark>=4.0,<4.1",
         "mlflow>=3.17,<3.18",
         "great-expectations>=1.24,<1.25",
@@ -24,7 +25,7 @@ setup(
         "safetensors==0.8.0",
     ],
     extras_require={
-        "test": ["pytest>=8", "delta-kernel-rust-sharing-wrapper==0.3.3"],
+        "test": ["pytest>=8", "delta-kernel-rust-sharing-wrapper==0.3.3", "moto[server]==5.2.6", "boto3==1.44.18"],
         "bench": ["implicit==0.7.3", "mlforecast==1.1.0", "lightgbm==4.7.0"],
     },
     entry_points={"console_scripts": ["shoplake=shoplake.cli:main"]},

@@ -1,44 +1,72 @@
-"""Benchmark: the lake (delta-rs backend) against plain Parquet written and read by Spark.
+"""Benchmark: the lake's two Delta backends (embedded delta-rs, Delta's JVM connector delta-spark) side by side,
+and each against plain Parquet written and read by Spark, on the same rows in one session.
 
-Protocol: one generated clickstream DataFrame (default 5,000,000 rows, partitioned by event_date
-over 30 days) is cached, then, after a small warm-up of both paths,
+Protocol: one generated clickstream DataFrame (default 5,000,000 rows, partitioned by event_date over 30
+days) is cached, and 10% of its rows, with changed prices, are the updates. After a warm-up of every path
+on 100,000 rows, each of ``--rounds`` rounds gives each contender a fresh table in its own folder and times
 
-1. written once with ``df.write.partitionBy("event_date").parquet`` and once with ``lake.append``;
-2. read back by both (a count, then revenue per event_type and day);
-3. merged: 10% of the rows, with changed prices, upserted on ``event_id`` with ``lake.merge``.
+1. the write: ``df.write.partitionBy("event_date").parquet`` against ``lake.append`` (delta-rs, delta-spark);
+2. the read: a count, then revenue per event_type and day, of ``spark.read.parquet`` and ``lake.read``;
+3. the merge: the updates upserted on ``event_id`` with ``lake.merge``; plain Parquet has no merge, so its
+   baseline rewrites the table whole (the rows without an update, plus the updates) into a new folder.
 
-It prints rows/s for each step and the lake/Parquet ratios, and the peak resident memory of the
-driver (this Python process plus the Spark JVM, sampled every 100 ms with psutil; in local mode
-that JVM also runs the executors). The last lines are ``BENCH <name> <value> <unit>``.
+Round 1 runs parquet, delta-rs, delta-spark at each step, round 2 the reverse, and so on (neither pays for
+cold caches alone); each contender keeps its best time per step. After the merges every table is checked
+to hold the same rows and revenue. The session is the config's (``--env``, default ``local``) plus
+delta-spark's jars and Delta's session extension and catalog; Delta's snapshot partitions (50 by default)
+and file-listing parallelism (10,000 by default) are set to 2, as on a laptop, in that one session both
+backends share. Driver memory is the RSS of this process plus the Spark JVM, sampled during each step; the
+JVM is shared, so a backend's peak includes heap an earlier step grew.
 
-    python bench/lake_write.py [--rows N] [--env local]      (or SHOPLAKE_BENCH_ROWS=N)
+Throughputs are rows/s (the merge counts the update rows); a ratio above 1 favours the first-named side.
+``lake.append_vs_parquet``, ``lake.read_vs_parquet``, ``lake.merge_rows_per_s`` and ``lake.driver_peak_mb``
+are the delta-rs backend's; ``lake.deltars_vs_deltaspark.*`` above 1 means delta-rs is faster.
+
+    python bench/lake_write.py [--rows N] [--rounds 2] [--env local]      (or SHOPLAKE_BENCH_ROWS=N)
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import math
 import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-import psutil
-from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shoplake.config import load_config
-from shoplake.lake import open_lake
-from shoplake.session import build_session
+from pyspark import StorageLevel  # noqa: E402
+from pyspark.sql import DataFrame, SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
+
+from bench.support import DriverMemory, baseline_line, bench_line  # noqa: E402
+from shoplake.config import Settings, load_config  # noqa: E402
+from shoplake.lake import open_lake  # noqa: E402
+from shoplake.session import build_session  # noqa: E402
+from shoplake.session.factory import DELTA_EXTENSION_CLASS  # noqa: E402
 
 EVENT_TYPES = ["page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase"]
 DEVICES = ["mobile", "desktop", "tablet"]
 CHANNELS = ["organic", "paid_search", "email", "social", "direct"]
 START = 1_704_067_200  # 2024-01-01T00:00:00Z
 DAYS = 30
+
+DELTA_SPARK = "io.delta:delta-spark_2.13:4.0.1"
+DELTA_CONF = {
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    # Delta's defaults size these for a cluster: 50 partitions to rebuild a table's state, 10,000
+    # tasks to list files in parallel; a laptop's 2 cores want 2 of each
+    "spark.databricks.delta.snapshotPartitions": "2",
+    "spark.sql.sources.parallelPartitionDiscovery.parallelism": "2",
+    "spark.ui.showConsoleProgress": "false",
+}
+BACKENDS = ("delta-rs", "delta-spark")
+CONTENDERS = ("parquet", *BACKENDS)
+STEPS = ("append", "read", "merge")
 
 
 def clickstream(spark: SparkSession, rows: int) -> DataFrame:
@@ -65,6 +93,11 @@ def clickstream(spark: SparkSession, rows: int) -> DataFrame:
     return events.withColumn("event_date", F.to_date("event_time"))
 
 
+def price_updates(events: DataFrame) -> DataFrame:
+    """A tenth of ``events`` (by ``event_id``), each one's price raised by 1.0."""
+    return events.where(F.pmod(F.xxhash64("event_id"), 10) == 0).withColumn("price", F.col("price") + 1.0)
+
+
 def read_back(df: DataFrame) -> int:
     """The read workload: a count, then revenue per event type and day."""
     count = df.count()
@@ -72,101 +105,161 @@ def read_back(df: DataFrame) -> int:
     return count
 
 
-class PeakMemory:
-    """Peak RSS of this process plus the Spark driver JVM (its python workers excluded)."""
+def with_delta_spark(settings: Settings) -> Settings:
+    """``settings`` whose session also carries delta-spark (jars, extension, catalog), sized for a laptop."""
+    spark = settings.spark
+    has_delta = any(p.startswith("io.delta:delta-spark") for p in spark.packages)
+    packages = spark.packages if has_delta else (*spark.packages, DELTA_SPARK)
+    extensions = [e for e in spark.conf.get("spark.sql.extensions", "").split(",") if e]
+    extensions += [DELTA_EXTENSION_CLASS] if DELTA_EXTENSION_CLASS not in extensions else []
+    conf = {**spark.conf, **DELTA_CONF, "spark.sql.extensions": ",".join(extensions)}
+    return replace(settings, spark=replace(spark, packages=tuple(packages), conf=conf))
 
-    def __init__(self) -> None:
-        self.me = psutil.Process()
-        self.peak_python = self.peak_total = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def _jvms(self) -> list[psutil.Process]:
-        return [p for p in self.me.children(recursive=True) if p.name() == "java"]
+class ParquetFolders:
+    """The baseline, called like the lake: each table is a folder of Parquet files written and read by Spark.
 
-    def _sample(self) -> None:
-        while not self._stop.wait(0.1):
-            try:
-                python = self.me.memory_info().rss
-                total = python + sum(p.memory_info().rss for p in self._jvms())
-            except psutil.Error:
-                continue
-            self.peak_python, self.peak_total = max(self.peak_python, python), max(self.peak_total, total)
+    Plain Parquet cannot update rows in place, so :meth:`merge` writes the table anew into the next folder:
+    the rows whose keys are not in ``df``, plus ``df``.
+    """
 
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
+    backend = "parquet"
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+    def __init__(self, spark: SparkSession, root: str):
+        self.spark, self.root = spark, root
+        self.versions: dict[str, int] = {}
+        self.partitioning: dict[str, list[str]] = {}
+
+    def path(self, name: str) -> str:
+        """The folder of table ``name``; each of its versions is a subfolder."""
+        return f"{self.root}/{name}"
+
+    def _files(self, name: str) -> str:
+        return f"{self.path(name)}/v{self.versions[name]}"
+
+    def append(self, df: DataFrame, name: str, *, partition_by: Sequence[str] = ()) -> None:
+        self.versions.setdefault(name, 0)
+        self.partitioning.setdefault(name, list(partition_by))
+        df.write.mode("append").partitionBy(*self.partitioning[name]).parquet(self._files(name))
+
+    def read(self, name: str) -> DataFrame:
+        return self.spark.read.parquet(self._files(name))
+
+    def merge(self, df: DataFrame, name: str, keys: Sequence[str]) -> None:
+        kept = self.read(name).join(df.select(*keys), list(keys), "left_anti")
+        self.versions[name] += 1
+        kept.unionByName(df).write.partitionBy(*self.partitioning[name]).parquet(self._files(name))
 
 
 @dataclass
 class Timed:
+    """One timed step: rows handled, wall seconds and the driver's peak memory (MB) meanwhile."""
+
     rows: int
     seconds: float
+    peak_mb: float
 
     @property
     def rate(self) -> float:
         return self.rows / self.seconds
 
 
-def timed(rows: int, action) -> Timed:
-    start = time.perf_counter()
-    action()
-    return Timed(rows, time.perf_counter() - start)
+def timed(rows: int, action: Callable[[], object]) -> Timed:
+    """Run ``action`` once; its wall time and the driver's peak memory meanwhile."""
+    with DriverMemory() as memory:
+        start = time.perf_counter()
+        action()
+        seconds = time.perf_counter() - start
+    return Timed(rows, seconds, memory.peak_mb)
+
+
+def run_round(stores: dict, order: Sequence[str], table: str, events: DataFrame, updates: DataFrame,
+              rows: int, updated: int) -> dict:
+    """Every step for every contender in ``order``, each on a fresh ``table``: {(step, contender): Timed}."""
+    actions = {
+        "append": lambda store: store.append(events, table, partition_by=["event_date"]),
+        "read": lambda store: read_back(store.read(table)),
+        "merge": lambda store: store.merge(updates, table, keys=["event_id"]),
+    }
+    return {(step, name): timed(updated if step == "merge" else rows, lambda: actions[step](stores[name]))
+            for step in STEPS for name in order}
+
+
+def check_merged(stores: dict, table: str, rows: int, revenue: float) -> None:
+    """Every contender's merged ``table`` holds ``rows`` rows and the expected sum of prices."""
+    for name, store in stores.items():
+        count, total = store.read(table).agg(F.count("*"), F.sum("price")).first()
+        if count != rows or not math.isclose(total, revenue, rel_tol=1e-7):
+            raise SystemExit(f"{name}: the merged table has {count:,} rows and prices summing to {total:.2f}, "
+                             f"expected {rows:,} and {revenue:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=int(os.environ.get("SHOPLAKE_BENCH_ROWS", 5_000_000)))
+    parser.add_argument("--rounds", type=int, default=2, help="timed rounds, alternating the order (best kept)")
     parser.add_argument("--env", default="local", help="config environment for the Spark session (default: local)")
     args = parser.parse_args()
+    if args.rows < 10 or args.rounds < 1:
+        parser.error("--rows must be >= 10 and --rounds >= 1")
     work = tempfile.mkdtemp(prefix="shoplake-bench-")
-    settings = load_config(args.env, environ=os.environ, overrides={"lake.root": f"{work}/lake", "spark.ui": False})
-    quiet = {**settings.spark.conf, "spark.ui.showConsoleProgress": "false"}
-    settings = dataclasses.replace(settings, spark=dataclasses.replace(settings.spark, conf=quiet))
+    settings = with_delta_spark(load_config(args.env, environ=os.environ, overrides={"spark.ui": False}))
     spark = build_session(settings)
-    lake = open_lake(spark, settings)
-    print(f"lake backend {lake.backend}, {args.rows:,} rows, Spark {spark.version} {spark.sparkContext.master}", flush=True)
+    stores = {"parquet": ParquetFolders(spark, f"{work}/parquet")}
+    for backend in BACKENDS:
+        lake = replace(settings.lake, backend=backend, root=f"{work}/{backend}")
+        stores[backend] = open_lake(spark, replace(settings, lake=lake))
+    print(f"{args.rows:,} rows, {args.rounds} round(s), Spark {spark.version} {spark.sparkContext.master}", flush=True)
+    best: dict = {}
+    peaks: dict[str, float] = {}
     try:
-        with PeakMemory() as memory:
-            warm = clickstream(spark, 100_000)
-            warm.write.partitionBy("event_date").parquet(f"{work}/warm.parquet")
-            lake.append(warm, "bronze.warmup", partition_by=["event_date"])
-            read_back(spark.read.parquet(f"{work}/warm.parquet")), read_back(lake.read("bronze.warmup"))
+        warm = clickstream(spark, 100_000).persist(StorageLevel.MEMORY_AND_DISK)
+        warm_updates = price_updates(warm).persist(StorageLevel.MEMORY_AND_DISK)
+        run_round(stores, CONTENDERS, "bronze.warmup", warm, warm_updates, 100_000, warm_updates.count())
 
-            events = clickstream(spark, args.rows).persist(StorageLevel.MEMORY_AND_DISK)
-            events.count()
-            parquet_path = f"{work}/events.parquet"
-            write_parquet = timed(args.rows, lambda: events.write.partitionBy("event_date").parquet(parquet_path))
-            write_lake = timed(args.rows, lambda: lake.append(events, "bronze.events", partition_by=["event_date"]))
-            read_parquet = timed(args.rows, lambda: read_back(spark.read.parquet(parquet_path)))
-            read_lake = timed(args.rows, lambda: read_back(lake.read("bronze.events")))
-
-            updates = events.where(F.pmod(F.xxhash64("event_id"), 10) == 0).withColumn("price", F.col("price") + 1.0)
-            updates = updates.persist(StorageLevel.MEMORY_AND_DISK)
-            updated = updates.count()
-            merge = timed(updated, lambda: lake.merge(updates, "bronze.events", keys=["event_id"]))
-            assert lake.read("bronze.events").count() == args.rows, "the merge changed the row count"
+        events = clickstream(spark, args.rows).persist(StorageLevel.MEMORY_AND_DISK)
+        updates = price_updates(events).persist(StorageLevel.MEMORY_AND_DISK)
+        updated, revenue = updates.count(), events.agg(F.sum("price")).first()[0]
+        for round_no in range(args.rounds):
+            order = CONTENDERS if round_no % 2 == 0 else CONTENDERS[::-1]
+            table = f"bronze.events_{round_no}"
+            print(f"round {round_no + 1}/{args.rounds}: {', '.join(order)} ...", flush=True)
+            for key, result in run_round(stores, order, table, events, updates, args.rows, updated).items():
+                best[key] = min(best.get(key, result), result, key=lambda t: t.seconds)
+                peaks[key[1]] = max(peaks.get(key[1], 0.0), result.peak_mb)
+            check_merged(stores, table, args.rows, revenue + updated * 1.0)
+            for store in stores.values():
+                shutil.rmtree(store.path(table))
     finally:
         spark.stop()
         shutil.rmtree(work, ignore_errors=True)
+    report(best, peaks)
 
-    def line(label: str, t: Timed) -> None:
-        print(f"  {label:<28} {t.rows:>12,} rows {t.seconds:>8.1f} s {t.rate:>14,.0f} rows/s")
 
-    line("write: df.write.parquet", write_parquet)
-    line("write: lake.append", write_lake)
-    line("read:  spark.read.parquet", read_parquet)
-    line("read:  lake.read", read_lake)
-    line("merge: lake.merge (10%)", merge)
-    print(f"  driver peak RSS: python {memory.peak_python / 2**20:,.0f} MB, python + JVM {memory.peak_total / 2**20:,.0f} MB")
-    print(f"BENCH lake.append_vs_parquet {write_lake.rate / write_parquet.rate:.3f} ratio")
-    print(f"BENCH lake.read_vs_parquet {read_lake.rate / read_parquet.rate:.3f} ratio")
-    print(f"BENCH lake.merge_rows_per_s {merge.rate:.0f} rows/s")
-    print(f"BENCH lake.driver_peak_mb {memory.peak_total / 2**20:.0f} MB")
+def report(best: dict, peaks: dict[str, float]) -> None:
+    """The table of best times, each contender's peak driver memory and the ``BENCH`` / ``BASELINE`` lines."""
+    labels = {"append": "write", "read": "read", "merge": "merge (10%)"}
+    for (step, name), t in sorted(best.items(), key=lambda item: (STEPS.index(item[0][0]), CONTENDERS.index(item[0][1]))):
+        print(f"  {labels[step]:<12} {name:<12} {t.rows:>12,} rows {t.seconds:>8.1f} s {t.rate:>14,.0f} rows/s")
+
+    def ratio(step: str, a: str, b: str) -> float:
+        return best[step, a].rate / best[step, b].rate
+
+    print("  driver peak RSS (python + JVM) during each one's timed steps: "
+          + ", ".join(f"{name} {peaks[name]:,.0f} MB" for name in CONTENDERS))
+    lines = []
+    for backend in BACKENDS:
+        tag = backend.replace("-", "")
+        lines += [bench_line(f"lake.{tag}.{step}_vs_parquet", ratio(step, backend, "parquet"), "ratio") for step in STEPS]
+    lines += [bench_line(f"lake.deltars_vs_deltaspark.{step}", ratio(step, "delta-rs", "delta-spark"), "ratio") for step in STEPS]
+    lines += [
+        bench_line("lake.append_vs_parquet", ratio("append", "delta-rs", "parquet"), "ratio"),
+        bench_line("lake.read_vs_parquet", ratio("read", "delta-rs", "parquet"), "ratio"),
+        bench_line("lake.merge_rows_per_s", best["merge", "delta-rs"].rate, "rows/s"),
+        baseline_line("lake.merge_rows_per_s", best["merge", "delta-spark"].rate, "rows/s (delta-spark)"),
+        bench_line("lake.driver_peak_mb", peaks["delta-rs"], "MB"),
+    ]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ def main(ctx: JobContext) -> None:
     if ctx.args.output:
         ctx.args.output.write_text(text)
     log.info(
-        "spark %s on %s, java %s, delta backend %s, %d executor processes, computation %s",
-        report["spark_version"], report["master"], report["java_version"], report["delta_backend"],
+        "spark %s on %s, java %s, delta backend %s (%s), %d executor processes, computation %s",
+        report["spark_version"], report["master"], report["java_version"], report["delta_backend"], report["delta_version"],
         len({p["pid"] for p in report["partitions"]}), "ok" if report["sum_of_squares_ok"] else "WRONG",
     )
     if not report["sum_of_squares_ok"]:

@@ -24,7 +24,7 @@ from shoplake.quality.results import CheckResult
 from shoplake.quality.store import append_results
 from shoplake.report.build import FAMILY, build_sections
 from shoplake.report.sections import SECTIONS
-from tests.support.browser import find_chromium, load_page, serve_directory
+from tests.support.browser import load_page, require_chromium, serve_directory
 from tests.support.jobs import run_job_main
 
 pytestmark = pytest.mark.slow
@@ -134,8 +134,7 @@ def test_the_report_is_logged_to_mlflow_with_the_table_versions_it_read(shop):
 
 
 def test_chromium_renders_every_plot_without_loading_anything_else(shop):
-    if find_chromium() is None:
-        pytest.skip(reason="no Chromium on PATH: apt-get install chromium")
+    require_chromium()
     folder = shop["root"] / "out"
     with serve_directory(folder) as base:
         page = load_page(base + "report.html", shop["root"] / "browser", window=(1280, 6000))
@@ -152,8 +151,7 @@ def test_chromium_renders_every_plot_without_loading_anything_else(shop):
 
 
 def test_the_browser_check_sees_a_resource_that_fails_to_load(shop, tmp_path):
-    if find_chromium() is None:
-        pytest.skip(reason="no Chromium on PATH: apt-get install chromium")
+    require_chromium()
     (tmp_path / "broken.html").write_text('<html><body><img src="missing.png"></body></html>')
     with serve_directory(tmp_path) as base:
         page = load_page(base + "broken.html", tmp_path / "browser", window=(400, 300))

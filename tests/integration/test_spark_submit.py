@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 import sys
 
+import deltalake
 import pytest
+
+from shoplake.config import load_config
 
 from tests.support.processes import run_command, spark_submit
 from tests.support.standalone import free_port
@@ -25,10 +28,28 @@ def test_submit_runs_job_with_config_and_shipped_library(tmp_path):
     assert report["sum_of_squares"] == sum(i * i for i in range(5000))
     assert report["shuffle_partitions"] == 3  # environment override reached the submitted job
     assert report["delta_backend"] == "delta-rs"
+    assert report["delta_version"] == f"deltalake {deltalake.__version__}"
     assert len(report["partitions"]) == 3
     # executors imported shoplake from the --py-files archive, not from the source tree
     assert all("shoplake.zip" in p["shoplake_from"] for p in report["partitions"])
     assert "shoplake.session.factory: spark 4.0" in result.stdout + result.stderr
+
+
+def delta_spark_release() -> str:
+    """The delta-spark release conf/test.yaml asks for in ``spark.packages``."""
+    package = next(p for p in load_config("test").spark.packages if p.startswith("io.delta:delta-spark_"))
+    return package.rsplit(":", 1)[1]
+
+
+def test_doctor_reports_the_delta_spark_backend_and_its_version(tmp_path):
+    """conf/test.yaml puts delta-spark on the classpath: asking for that backend gets Delta's JVM engine."""
+    out = tmp_path / "report.json"
+    result = spark_submit("--env", "test", "doctor", "--rows", "100", "--output", str(out), cwd=tmp_path,
+                          env={"SHOPLAKE__LAKE__BACKEND": "delta-spark"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["delta_backend"] == "delta-spark"
+    assert report["delta_version"] == f"delta-spark {delta_spark_release()}"
 
 
 def test_submit_help_lists_jobs(tmp_path):

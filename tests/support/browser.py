@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
@@ -30,6 +33,17 @@ BROWSER_OWN = ("/favicon.ico",)  # asked for by the browser itself, not by the p
 def find_chromium() -> str | None:
     """The Chromium (or Chrome) executable on PATH, or None."""
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+def require_chromium() -> str:
+    """The browser for a screenshot test: skipped on a laptop without one, a failure on CI (``.ci/run`` installs it)."""
+    found = find_chromium()
+    if found is None:
+        why = "no Chromium on PATH for the browser tests (Debian: apt-get install chromium)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(why + "; CI must have it")
+        pytest.skip(reason=why)
+    return found
 
 
 @dataclass(frozen=True)

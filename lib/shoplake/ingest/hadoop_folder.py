@@ -1,8 +1,9 @@
 """A folder on any Hadoop filesystem (local, HDFS, S3...), for the small files ingest keeps and the inputs it hashes.
 
-Small files are written whole: to a hidden temporary name first, then renamed, so a reader never
-sees half a file after a crash (on object stores, where an object appears whole when written,
-the rename is a copy). :meth:`HadoopFolder.create_exclusive` creates a file only if none exists.
+Small files are written whole, so a reader never sees half a file after a crash: to a hidden
+temporary name first, then renamed; on S3, where an object appears whole once its upload ends,
+directly. :meth:`HadoopFolder.create_exclusive` creates a file only if none exists, atomically
+(a hard link locally, a conditional PUT on S3: see :mod:`shoplake.lake.object_store`).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.sql import SparkSession
 
 from shoplake.lake.local_files import create_whole
+from shoplake.lake.object_store import Storage, is_s3
 
 ALREADY_EXISTS = "org.apache.hadoop.fs.FileAlreadyExistsException"
 
@@ -26,6 +28,7 @@ class HadoopFolder:
         self._fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
         self._path = self._fs.makeQualified(path)
         self.uri = self._path.toString().rstrip("/")
+        self._s3 = Storage.of(spark, self.uri) if is_s3(self.uri) else None
 
     @property
     def local_path(self) -> str | None:
@@ -63,14 +66,13 @@ class HadoopFolder:
             stream.close()
 
     def write_bytes(self, name: str, data: bytes) -> None:
-        """Write file ``name`` whole: a hidden temporary file renamed into place (replacing an older one)."""
+        """Write file ``name`` whole, replacing an older one: a hidden temporary file renamed into place (on S3: one PUT)."""
+        if self._s3 is not None:
+            self._write(self._child(name), data, overwrite=True)
+            return
         parent, _, base = name.rpartition("/")
         temporary = self._child(f"{parent}/.{base}.tmp" if parent else f".{base}.tmp")
-        out = self._fs.create(temporary, True)
-        try:
-            out.write(bytearray(data))
-        finally:
-            out.close()
+        self._write(temporary, data, overwrite=True)
         target = self._child(name)
         if self._fs.exists(target):
             self._fs.delete(target, False)
@@ -78,21 +80,30 @@ class HadoopFolder:
             raise OSError(f"could not rename {temporary.toString()} to {target.toString()}")
 
     def create_exclusive(self, name: str, data: bytes) -> bool:
-        """Create file ``name`` with ``data`` unless it exists; True when this call created it."""
+        """Create file ``name`` with ``data`` unless it exists; True when this call created it.
+
+        Hadoop's create checks, then writes, on the local filesystem and S3: a hard link, and S3's
+        conditional PUT, close that gap there. HDFS's create is atomic.
+        """
         local = self.local_path
-        if local is not None:  # the local filesystem's create checks, then opens: a hard link closes that gap
+        if local is not None:
             return create_whole(os.path.join(local, name), data)
+        if self._s3 is not None:
+            return self._s3.put_if_absent(f"{self.uri}/{name}", data)
         try:
-            out = self._fs.create(self._child(name), False)
+            self._write(self._child(name), data, overwrite=False)
         except Py4JJavaError as exc:
             if exc.java_exception.getClass().getName() == ALREADY_EXISTS:
                 return False
             raise
+        return True
+
+    def _write(self, path, data: bytes, overwrite: bool) -> None:
+        out = self._fs.create(path, overwrite)
         try:
             out.write(bytearray(data))
         finally:
             out.close()
-        return True
 
     def delete(self, name: str) -> None:
         """Delete file ``name`` if it exists."""

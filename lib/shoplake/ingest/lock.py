@@ -1,7 +1,9 @@
 """One ingest of a source at a time: a lock file in the job's checkpoint folder.
 
-The lock file holds the owner's host, process id and start time. It is removed when the ingest
-ends; a lock left by a process that died (same host, process gone) is stale and taken over.
+The lock file holds the owner's host, process id and start time. It is created only if absent, in
+one atomic step (a hard link locally, a conditional PUT on S3, HDFS's exclusive create), so of
+two ingests starting at once exactly one gets it. It is removed when the ingest ends; a lock
+left by a process that died (same host, process gone) is stale and taken over.
 A lock held by another host cannot be checked from here: the message says which file to delete
 once that process is known to be gone.
 """

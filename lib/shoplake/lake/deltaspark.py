@@ -6,11 +6,14 @@ source preparation, and Delta's errors are translated to the lake's exceptions.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException, IllegalArgumentException
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -26,7 +29,21 @@ from shoplake.lake.errors import (
     TableExists,
     VersionNotFound,
 )
+from shoplake.errors import exception_line
 from shoplake.lake.merge_source import DELETE_FLAG, condition, source_wins
+
+# Delta records this setting in each commit's commitInfo (DESCRIBE HISTORY's userMetadata column)
+USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+
+
+def _is_concurrent_modification(exc: Py4JJavaError) -> bool:
+    """True when the JVM exception is one of Delta's commit conflicts (all ConcurrentModificationExceptions)."""
+    kind = exc.java_exception.getClass()
+    while kind is not None:
+        if kind.getName() == "java.util.ConcurrentModificationException":
+            return True
+        kind = kind.getSuperclass()
+    return False
 
 
 @dataclass(frozen=True)
@@ -49,16 +66,26 @@ class DeltaSparkLake(Lake):
         return DeltaTable.forPath(self.spark, ref.path)
 
     def _state(self, ref: TableRef) -> SparkTableState | None:
-        from delta.tables import DeltaTable
-
-        if not DeltaTable.isDeltaTable(self.spark, ref.path):
+        snapshot = self._snapshot(ref.path)
+        if snapshot.version() < 0:
             if self._holds_files(ref.path):
                 raise NotADeltaTable(f"{ref}: {ref.path} holds files but no Delta transaction log (_delta_log)")
             return None
-        table = self._table(ref)
-        detail = table.detail().select("partitionColumns").first()
-        version = table.history(1).select("version").first()[0]
-        return SparkTableState(version, table.toDF().schema, list(detail.partitionColumns))
+        metadata = snapshot.metadata()
+        partition_columns = self.spark._jvm.scala.jdk.javaapi.CollectionConverters.asJava(metadata.partitionColumns())
+        return SparkTableState(snapshot.version(), StructType.fromJson(json.loads(metadata.schemaString())),
+                               list(partition_columns))
+
+    def _snapshot(self, path: str):
+        """Delta's latest snapshot of the table at ``path`` (version -1 when there is none).
+
+        Read from the log by Delta's ``DeltaLog``: the public API has the version only through
+        ``history`` and ``detail``, which run Spark jobs (about half a second per call, and the
+        pipeline asks for table versions hundreds of times).
+        """
+        jvm = self.spark._jvm
+        log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, path)
+        return log.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
 
     def _create(self, ref: TableRef, schema: StructType, partition_by: list[str]) -> int:
         from delta.tables import DeltaTable
@@ -103,10 +130,9 @@ class DeltaSparkLake(Lake):
             writer = writer.option("txnAppId", request.txn.app_id).option("txnVersion", request.txn.version)
         # Delta applies these defaults only to a table the write creates
         defaults = self._creation_properties(request.df.schema, request.partition_by) if state is None else {}
-        with self._translated(ref), self._conf({f"spark.databricks.delta.properties.defaults.{k.removeprefix('delta.')}": v
-                                                for k, v in defaults.items()}):
-            writer.save(ref.path)
-        return self._state(ref).version
+        return self._committed(ref, state, lambda: writer.save(ref.path),
+                               {f"spark.databricks.delta.properties.defaults.{k.removeprefix('delta.')}": v
+                                for k, v in defaults.items()})
 
     def _merge(self, ref: TableRef, state, request: WriteRequest, source: DataFrame, keys, order_by) -> int:
         if state is None:
@@ -127,21 +153,16 @@ class DeltaSparkLake(Lake):
         )
         txn = {"spark.databricks.delta.write.txnAppId": request.txn.app_id,
                "spark.databricks.delta.write.txnVersion": str(request.txn.version)} if request.txn else {}
-        with self._translated(ref), self._conf(txn):
-            merge.execute()
-        return self._state(ref).version
+        return self._committed(ref, state, merge.execute, txn)
 
     def _delete(self, ref: TableRef, state, condition_sql: str) -> int:
         table = self._table(ref)
         matches = condition(table.toDF(), condition_sql, "delete condition", str(ref))
-        with self._translated(ref):
-            table.delete(matches)
-        return self._state(ref).version
+        return self._committed(ref, state, lambda: table.delete(matches))
 
     def _optimize(self, ref: TableRef, state, target_bytes: int) -> int:
-        with self._translated(ref), self._conf({"spark.databricks.delta.optimize.maxFileSize": str(target_bytes)}):
-            self._table(ref).optimize().executeCompaction()
-        return self._state(ref).version
+        return self._committed(ref, state, self._table(ref).optimize().executeCompaction,
+                               {"spark.databricks.delta.optimize.maxFileSize": str(target_bytes)})
 
     def _vacuum(self, ref: TableRef, hours: float, dry_run: bool, enforce: bool) -> list[str]:
         check = {} if enforce else {"spark.databricks.delta.retentionDurationCheck.enabled": "false"}
@@ -159,6 +180,23 @@ class DeltaSparkLake(Lake):
         return [p.split(prefix, 1)[-1] for p in doomed]
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    def _committed(self, ref: TableRef, state, write: Callable[[], object], conf: dict[str, str] | None = None) -> int:
+        """Run ``write`` (one Delta commit) with ``conf`` set; return the version that write committed.
+
+        Delta's API does not say which version a write got. The table's latest version is it unless
+        another writer committed meanwhile; then the commit is found by a tag this write put in its
+        ``userMetadata``.
+        """
+        tag = f"shoplake-write-{uuid.uuid4()}"
+        with self._translated(ref), self._conf({**(conf or {}), USER_METADATA: tag}):
+            write()
+        before = state.version if state is not None else -1
+        latest = self._state(ref).version
+        if latest <= before + 1:
+            return latest
+        mine = self._table(ref).history(latest - before).where(F.col("userMetadata") == tag).select("version").first()
+        return mine.version if mine else latest
 
     def _holds_files(self, path: str) -> bool:
         jvm = self.spark._jvm
@@ -191,6 +229,11 @@ class DeltaSparkLake(Lake):
             yield
         except conflicts as exc:
             raise ConcurrentWriteConflict(f"{ref}: a concurrent commit conflicts with this one: {exc}") from exc
+        except Py4JJavaError as exc:  # DeltaTable's builders call the JVM without PySpark's error conversion
+            if _is_concurrent_modification(exc):
+                raise ConcurrentWriteConflict(
+                    f"{ref}: a concurrent commit conflicts with this one: {exception_line(exc)}") from exc
+            raise
         except AnalysisException as exc:
             text = str(exc)
             if "time travel" in text.lower() or "earliest version" in text.lower() or "VERSION_NOT_FOUND" in text:

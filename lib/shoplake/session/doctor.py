@@ -13,7 +13,7 @@ import socket
 from pyspark.sql import SparkSession
 
 from shoplake.config import Settings
-from shoplake.session.factory import delta_backend
+from shoplake.session.factory import delta_backend, delta_engine_version
 
 
 def _partition_probe(index: int, rows):
@@ -36,13 +36,15 @@ def environment_report(spark: SparkSession, settings: Settings, rows: int = 100_
     total = sum(p["sum_of_squares"] for p in probes)
     expected = (rows - 1) * rows * (2 * rows - 1) // 6
     jvm = spark._jvm.java.lang.System
+    backend = delta_backend(spark, settings.lake.backend)
     return {
         "spark_version": spark.version,
         "master": spark.sparkContext.master,
         "app_id": spark.sparkContext.applicationId,
         "default_parallelism": spark.sparkContext.defaultParallelism,
         "shuffle_partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),
-        "delta_backend": delta_backend(spark, settings.lake.backend),
+        "delta_backend": backend,
+        "delta_version": delta_engine_version(spark, backend),
         "java_version": jvm.getProperty("java.version"),
         "python_version": platform.python_version(),
         "env": settings.env,

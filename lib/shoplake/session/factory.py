@@ -82,25 +82,42 @@ def build_session(settings: Settings) -> SparkSession:
             "in the config (SHOPLAKE_DEBUG=1 shows the full error)"
         ) from exc
     session.sparkContext.setLogLevel(settings.logging.spark_level)
+    backend = delta_backend(session, settings.lake.backend)
     log.info(
-        "spark %s master=%s delta backend=%s (%s)",
+        "spark %s master=%s delta backend=%s (%s, %s)",
         session.version,
         session.sparkContext.master,
-        delta_backend(session, settings.lake.backend),
+        backend,
+        delta_engine_version(session, backend),
         "spark-submit" if submitted else "local launch",
     )
     return session
 
 
-def delta_jvm_available(session: SparkSession) -> bool:
-    """True when delta-spark's JVM classes are on the session's classpath."""
+def _delta_extension(session: SparkSession):
+    """delta-spark's session extension class, or None when its jars are not on the classpath."""
     try:
-        session._jvm.java.lang.Class.forName(
+        return session._jvm.java.lang.Class.forName(
             DELTA_EXTENSION_CLASS, False, session._jvm.java.lang.Thread.currentThread().getContextClassLoader()
         )
-        return True
     except Exception:  # py4j raises Py4JJavaError wrapping ClassNotFoundException
-        return False
+        return None
+
+
+def delta_jvm_available(session: SparkSession) -> bool:
+    """True when delta-spark's JVM classes are on the session's classpath."""
+    return _delta_extension(session) is not None
+
+
+def delta_engine_version(session: SparkSession, backend: str) -> str:
+    """The Delta library behind ``backend``: ``delta-spark 4.0.1`` (its jar's version) or ``deltalake 1.6.6``."""
+    if backend == "delta-spark":
+        extension = _delta_extension(session)
+        version = extension.getPackage().getImplementationVersion() if extension is not None else None
+        return f"delta-spark {version or 'unknown'}"
+    import deltalake
+
+    return f"deltalake {deltalake.__version__}"
 
 
 def delta_backend(session: SparkSession, requested: str = "auto") -> str:

@@ -15,9 +15,8 @@ import math
 import re
 from collections import defaultdict
 from datetime import datetime, timezone
-from functools import partial
+from functools import cached_property, partial
 
-from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 from pyarrow import fs as pafs
 from pyspark.errors import PythonException
@@ -29,6 +28,7 @@ from shoplake.lake.api import Lake
 from shoplake.lake.deltars import operations, partitions
 from shoplake.lake.deltars.commit import NewFile, commit, create, txn_done
 from shoplake.lake.deltars.files import FILES_SCHEMA, FileSpec, write_files
+from shoplake.lake.deltars.location import TableLocation
 from shoplake.lake.deltars.log import maintain
 from shoplake.lake.deltars.merge import ORIGIN, files_with, matching_keys, merged_rows
 from shoplake.lake.deltars.read import read_files
@@ -37,6 +37,7 @@ from shoplake.lake.deltars.stats import StatsColumns
 from shoplake.lake.errors import LakeError, SchemaMismatch, TableExists
 from shoplake.lake.merge_source import DELETE_FLAG, condition, persisted
 from shoplake.lake.model import Commit, TableRef, WriteRequest
+from shoplake.lake.object_store import Storage
 from shoplake.lake.schema import nullable
 
 
@@ -45,13 +46,21 @@ class DeltaRsLake(Lake):
 
     backend = "delta-rs"
 
+    @cached_property
+    def storage(self) -> Storage:
+        """How delta-rs, pyarrow and boto3 reach the lake root (S3 settings from the session's Hadoop configuration)."""
+        return Storage.of(self.spark, self.root)
+
+    def _where(self, ref: TableRef) -> TableLocation:
+        return TableLocation(ref.path, self.storage)
+
     def _state(self, ref: TableRef) -> Snapshot | None:
-        return load(ref.path)
+        return load(self._where(ref))
 
     def _create(self, ref: TableRef, schema: StructType, partition_by: list[str]) -> int:
         _check_partition_types(ref, schema, partition_by)
         try:
-            return create(ref.path, schema, partition_by, self._creation_properties(schema, partition_by))
+            return create(self._where(ref), schema, partition_by, self._creation_properties(schema, partition_by))
         except TableExists as exc:
             raise TableExists(f"{ref}: {exc}") from exc
 
@@ -63,11 +72,11 @@ class DeltaRsLake(Lake):
                 operation=c.get("shoplake.operation") or c["operation"],  # the custom key: logs of earlier releases
                 parameters=c.get("operationParameters") or {},
             )
-            for c in DeltaTable(ref.path).history(limit)
+            for c in self._where(ref).delta_table().history(limit)
         ]
 
     def _read(self, ref: TableRef, version, timestamp, partitions: dict[str, list]) -> DataFrame:
-        snapshot = load(ref.path, version, timestamp)
+        snapshot = load(self._where(ref), version, timestamp)
         return read_files(self.spark, snapshot, snapshot.files(partitions))
 
     def _write_data(self, ref: TableRef, state: Snapshot | None, request: WriteRequest) -> int:
@@ -83,7 +92,7 @@ class DeltaRsLake(Lake):
         else:
             replaced = [dict(p) for p in {tuple(a.partition.items()) for a in adds}]
             change = operations.write(adds, [f for f in existing if f.partition in replaced], "Overwrite", request.partition_by, dynamic=True)
-        return commit(ref.path, state, change, schema, request.partition_by, properties, request.txn)
+        return commit(self._where(ref), state, change, schema, request.partition_by, properties, request.txn)
 
     def _merge(self, ref: TableRef, state: Snapshot | None, request: WriteRequest, source: DataFrame, keys, order_by) -> int:
         if txn_done(state, request.txn):
@@ -99,7 +108,7 @@ class DeltaRsLake(Lake):
                 rows = merged_rows(read_files(self.spark, state, removes), source, matches.select(*keys), keys, order_by, schema)
                 adds = self._write_files(ref, rows, schema, request.partition_by, properties, tally=ORIGIN)
             change = operations.merge(adds, removes, keys, order_by)
-        return commit(ref.path, state, change, schema, request.partition_by, properties, request.txn)
+        return commit(self._where(ref), state, change, schema, request.partition_by, properties, request.txn)
 
     def _delete(self, ref: TableRef, state: Snapshot, condition_sql: str) -> int:
         target = read_files(self.spark, state, state.all_files, with_file=True)
@@ -109,7 +118,7 @@ class DeltaRsLake(Lake):
             return state.version
         kept = read_files(self.spark, state, removes).where(~F.coalesce(matches, F.lit(False)))
         adds = self._write_files(ref, kept, state.schema, state.partition_columns, state.properties)
-        return commit(ref.path, state, operations.delete(adds, removes, condition_sql), state.schema, state.partition_columns)
+        return commit(self._where(ref), state, operations.delete(adds, removes, condition_sql), state.schema, state.partition_columns)
 
     def _optimize(self, ref: TableRef, state: Snapshot, target_bytes: int) -> int:
         groups: dict[tuple, list[DataFile]] = defaultdict(list)
@@ -127,26 +136,28 @@ class DeltaRsLake(Lake):
             rows = rows.repartition(math.ceil(sum(f.size for f in small) / target_bytes))
         adds = self._write_files(ref, rows, state.schema, state.partition_columns, state.properties)
         change = operations.optimize(adds, small, target_bytes)
-        return commit(ref.path, state, change, state.schema, state.partition_columns)
+        return commit(self._where(ref), state, change, state.schema, state.partition_columns)
 
     def _vacuum(self, ref: TableRef, hours: float, dry_run: bool, enforce: bool) -> list[str]:
         """delta-rs's full vacuum: files no version within retention references, orphans of failed writes included.
 
         It commits ``VACUUM START`` and ``VACUUM END`` as Delta does.
         """
-        table = DeltaTable(ref.path)
+        where = self._where(ref)
+        table = where.delta_table()
         options = {"retention_hours": math.ceil(hours), "enforce_retention_duration": enforce, "full": True}
+        prefixes = tuple({f"{where.uri}/", f"{where.storage.delta_location(where.uri)[0]}/"})
         try:
             # delta-rs also lists tombstoned files that an earlier vacuum already deleted: keep existing ones only.
-            listed = [p.removeprefix(ref.path + "/") for p in table.vacuum(dry_run=True, **options)]
-            filesystem, root = pafs.FileSystem.from_uri(ref.path)
+            listed = [_relative(p, prefixes) for p in table.vacuum(dry_run=True, **options)]
+            filesystem, root = where.filesystem()
             doomed = [p for p in listed if filesystem.get_file_info(f"{root}/{p}").type == pafs.FileType.File]
             if doomed and not dry_run:
                 before = table.version()
                 table.vacuum(dry_run=False, **options)
-                after = load(ref.path)
+                after = load(where)
                 for version in range(before + 1, after.version + 1):  # vacuum's own commits count towards checkpoints
-                    maintain(ref.path, version, after.properties)
+                    maintain(where, version, after.properties)
             return doomed
         except DeltaError as exc:
             if "retention" not in str(exc).lower():
@@ -168,7 +179,7 @@ class DeltaRsLake(Lake):
         """Write ``df`` as data files under the table (on the executors); return them, not yet committed."""
         _check_partition_types(ref, schema, partition_by)
         spec = FileSpec(ref.path, tuple(partition_by), tuple(f.name for f in schema if not f.nullable),
-                        StatsColumns.from_properties(properties), tally)
+                        StatsColumns.from_properties(properties), tally, storage=self.storage)
         ordered = df.sortWithinPartitions(*partition_by) if partition_by else df
         try:
             rows = ordered.mapInArrow(partial(write_files, spec), FILES_SCHEMA).collect()
@@ -178,6 +189,11 @@ class DeltaRsLake(Lake):
                 raise SchemaMismatch(f"{ref}: {found.group(1)}") from exc
             raise
         return [NewFile(r.path, r.size, json.loads(r.partition_values), r.stats, json.loads(r.tally)) for r in rows]
+
+
+def _relative(path: str, prefixes: tuple[str, ...]) -> str:
+    """A path delta-rs reported (table-relative, or under one of the table's URIs) relative to the table."""
+    return next((path[len(p):] for p in prefixes if path.startswith(p)), path)
 
 
 def _check_partition_types(ref: TableRef, schema: StructType, partition_by: list[str]) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from pyspark.sql.types import StructType
 
+from shoplake.lake.deltars.location import TableLocation
 from shoplake.lake.deltars.log import VersionTaken, commit_info, log_path, maintain, now_ms, write_commit
 from shoplake.lake.deltars.snapshot import DataFile, Snapshot, load
 from shoplake.lake.errors import ConcurrentWriteConflict, SchemaMismatch, TableExists
@@ -77,17 +78,17 @@ def txn_done(snapshot: Snapshot | None, txn: Txn | None) -> bool:
     return False
 
 
-def create(uri: str, schema: StructType, partition_by: list[str], properties: dict[str, str]) -> int:
-    """Create an empty table (``CREATE TABLE``) at ``uri``; raise :class:`TableExists` when another writer made one first."""
+def create(where: TableLocation, schema: StructType, partition_by: list[str], properties: dict[str, str]) -> int:
+    """Create an empty table (``CREATE TABLE``) at ``where``; raise :class:`TableExists` when another writer made one first."""
     parameters = {"isManaged": "false", "description": None, "partitionBy": json.dumps(partition_by), "properties": json.dumps(properties)}
     try:
-        return _try_commit(uri, None, Change("CREATE TABLE", [], parameters=parameters, blind_append=True), schema, partition_by, properties, None)
+        return _try_commit(where, None, Change("CREATE TABLE", [], parameters=parameters, blind_append=True), schema, partition_by, properties, None)
     except VersionTaken as exc:
         raise TableExists(str(exc)) from exc
 
 
 def commit(
-    uri: str,
+    where: TableLocation,
     read: Snapshot | None,
     change: Change,
     schema: StructType,
@@ -95,7 +96,7 @@ def commit(
     properties: dict[str, str] | None = None,
     txn: Txn | None = None,
 ) -> int:
-    """Commit ``change`` to the table at ``uri``, planned against snapshot ``read`` (None: no table yet).
+    """Commit ``change`` to the table at ``where``, planned against snapshot ``read`` (None: no table yet).
 
     ``schema`` is the table's schema after the commit (a new table's, or an existing one's plus new
     columns); ``partition_by`` and ``properties`` are used when the commit creates the table.
@@ -108,30 +109,32 @@ def commit(
         if base is not None:
             reason = _conflict(change, read, base)
             if reason:
-                raise ConcurrentWriteConflict(f"{uri}: {change.operation} conflicts with a concurrent commit: {reason}")
+                raise ConcurrentWriteConflict(f"{where}: {change.operation} conflicts with a concurrent commit: {reason}")
         try:
-            return _try_commit(uri, base, change, schema, partition_by, properties or {}, txn)
+            return _try_commit(where, base, change, schema, partition_by, properties or {}, txn)
         except VersionTaken:
-            latest = load(uri)
+            latest = load(where)
             if base is None:
-                _check_same_table(uri, latest, schema, partition_by)
-            log.info("%s: version %d was taken by another writer; retrying on %d", uri, (base.version if base else -1) + 1, latest.version)
+                _check_same_table(where, latest, schema, partition_by)
+            log.info("%s: version %d was taken by another writer; retrying on %d", where, (base.version if base else -1) + 1, latest.version)
             base = latest
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-    raise ConcurrentWriteConflict(f"{uri}: {change.operation} gave up after {MAX_ATTEMPTS} attempts against concurrent writers")
+    raise ConcurrentWriteConflict(f"{where}: {change.operation} gave up after {MAX_ATTEMPTS} attempts against concurrent writers")
 
 
-def _try_commit(uri: str, base: Snapshot | None, change: Change, schema: StructType, partition_by: list[str],
+def _try_commit(where: TableLocation, base: Snapshot | None, change: Change, schema: StructType, partition_by: list[str],
                 properties: dict[str, str], txn: Txn | None) -> int:
     version = 0 if base is None else base.version + 1
     info = commit_info(change.operation, change.parameters, change.metrics, None if base is None else base.version,
                        change.blind_append, change.data_change)
     actions = [info]
+    if base is not None:
+        base.check_writable(removes_files=bool(change.removes) and change.data_change)
     if base is None:
         actions += [{"protocol": _protocol(schema)}, {"metaData": _metadata(schema, partition_by, properties)}]
     elif schema.simpleString() != base.schema.simpleString():
         if _protocol(schema) != _protocol(base.schema) and not base.table.protocol().writer_features:
-            raise SchemaMismatch(f"{uri}: adding timestamp_ntz columns needs a table created with one")
+            raise SchemaMismatch(f"{where}: adding timestamp_ntz columns needs a table created with one")
         metadata = base.table.metadata()
         actions.append({"metaData": _metadata(schema, base.partition_columns, dict(metadata.configuration), metadata.id, metadata.created_time)})
     if txn:
@@ -147,8 +150,8 @@ def _try_commit(uri: str, base: Snapshot | None, change: Change, schema: StructT
                  "dataChange": change.data_change, "stats": f.stats}}
         for f in change.adds
     ]
-    write_commit(uri, version, actions)
-    maintain(uri, version, properties if base is None else dict(base.table.metadata().configuration))
+    write_commit(where, version, actions)
+    maintain(where, version, properties if base is None else dict(base.table.metadata().configuration))
     return version
 
 
@@ -171,11 +174,11 @@ def _metadata(schema: StructType, partition_by: list[str], properties: dict[str,
     }
 
 
-def _check_same_table(uri: str, latest: Snapshot, schema: StructType, partition_by: list[str]) -> None:
+def _check_same_table(where: TableLocation, latest: Snapshot, schema: StructType, partition_by: list[str]) -> None:
     """A table created concurrently must be the table this write would have created."""
     if latest.schema.simpleString() != schema.simpleString() or latest.partition_columns != partition_by:
         raise SchemaMismatch(
-            f"{uri}: another writer created the table concurrently with schema {latest.schema.simpleString()} "
+            f"{where}: another writer created the table concurrently with schema {latest.schema.simpleString()} "
             f"partitioned by {latest.partition_columns}; this write has {schema.simpleString()} partitioned by {partition_by}"
         )
 

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +24,7 @@ from pyspark import TaskContext
 from shoplake.lake.deltars import partitions
 from shoplake.lake.deltars.stats import FileStats, StatsColumns
 from shoplake.lake.errors import SchemaMismatch
+from shoplake.lake.object_store import Storage
 
 # One row per written file, as Spark (DDL) and Arrow see it.
 FILES_SCHEMA = "path string, size long, partition_values string, stats string, tally string"
@@ -35,6 +36,7 @@ class FileSpec:
     """What a task needs to write data files for one table (pickled to executors).
 
     ``tally`` names a string column that is not written: each file counts its rows by that column's values.
+    ``storage`` says how to reach ``table_uri`` (local, or S3 with the driver's settings).
     """
 
     table_uri: str
@@ -43,11 +45,12 @@ class FileSpec:
     stats_columns: StatsColumns = StatsColumns()
     tally: str | None = None
     row_group_bytes: int = 64 * 1024 * 1024
+    storage: Storage = field(default_factory=Storage)
 
 
 def write_files(spec: FileSpec, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Write ``batches`` (sorted by partition columns) to Parquet files; yield one metadata row per file."""
-    filesystem, root = pafs.FileSystem.from_uri(spec.table_uri)
+    filesystem, root = spec.storage.filesystem(spec.table_uri)
     task = TaskContext.get().partitionId() if TaskContext.get() else 0
     written: list[dict] = []
     current: _DataFile | None = None
@@ -130,7 +133,8 @@ class _DataFile:
             return
         table = pa.Table.from_batches(self.buffer)
         if self.writer is None:
-            self.filesystem.create_dir(self.location.rsplit("/", 1)[0], recursive=True)
+            if isinstance(self.filesystem, pafs.LocalFileSystem):  # an object store has no directories to make
+                self.filesystem.create_dir(self.location.rsplit("/", 1)[0], recursive=True)
             self.writer = pq.ParquetWriter(self.location, table.schema, filesystem=self.filesystem, compression="snappy")
         self.writer.write_table(table, row_group_size=table.num_rows)
         self.buffer, self.buffered = [], 0

@@ -1,8 +1,10 @@
 """The Delta log as this backend writes it: one JSON file per version, checkpoints, log cleanup.
 
-A commit file is put atomically and only if its version is free (written aside, then hard-linked
-into place, the way Delta's local log store does it), so two writers can never both commit a
-version and a reader never sees half a commit. Actions are those of the Delta protocol; the
+A commit file is put atomically and only if its version is free, so two writers can never both
+commit a version and a reader never sees half a commit: on a local filesystem it is written aside,
+then hard-linked into place (the way Delta's local log store does it); on S3 it is a conditional
+PUT (``If-None-Match: *``), which the server refuses once the object exists (see
+:mod:`shoplake.lake.object_store`). Actions are those of the Delta protocol; the
 ``commitInfo`` names the operation as Delta does (``WRITE``, ``MERGE``, ``DELETE``, ``OPTIMIZE``)
 with its parameters and metrics.
 
@@ -14,17 +16,13 @@ and, unless ``delta.enableExpiredLogCleanup`` is false, commit files older than
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from urllib.parse import quote
 
-from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
-from pyarrow import fs as pafs
 
-from shoplake.lake.errors import LakeError
-from shoplake.lake.local_files import create_whole
+from shoplake.lake.deltars.location import TableLocation
 from shoplake.log import get_logger
 
 log = get_logger(__name__)
@@ -65,17 +63,14 @@ def commit_info(operation: str, parameters: dict, metrics: dict, read_version: i
     return {"commitInfo": info}
 
 
-def write_commit(uri: str, version: int, actions: list[dict]) -> None:
+def write_commit(where: TableLocation, version: int, actions: list[dict]) -> None:
     """Put ``actions`` as version ``version`` of the table's log; raise :class:`VersionTaken` when it exists."""
-    filesystem, root = pafs.FileSystem.from_uri(uri)
-    if not isinstance(filesystem, pafs.LocalFileSystem):
-        raise LakeError(f"{uri}: the delta-rs backend commits to local file systems only; use lake.backend: delta-spark")
     commit = "".join(json.dumps(a, separators=(",", ":")) + "\n" for a in actions).encode()
-    if not create_whole(os.path.join(root, "_delta_log", f"{version:020d}.json"), commit):
-        raise VersionTaken(f"{uri}: version {version} was committed by another writer")
+    if not where.put_if_absent(f"_delta_log/{version:020d}.json", commit):
+        raise VersionTaken(f"{where}: version {version} was committed by another writer")
 
 
-def maintain(uri: str, version: int, properties: dict[str, str | None]) -> None:
+def maintain(where: TableLocation, version: int, properties: dict[str, str | None]) -> None:
     """Checkpoint at ``version`` when the table's interval says so, then clean up expired commit files.
 
     The commit is already durable: a failure here is logged, never raised (the next checkpoint covers it).
@@ -84,9 +79,9 @@ def maintain(uri: str, version: int, properties: dict[str, str | None]) -> None:
     if version == 0 or version % interval:
         return
     try:
-        table = DeltaTable(uri, version=version)
+        table = where.delta_table(version)
         table.create_checkpoint()
         if (properties.get(LOG_CLEANUP) or "true").lower() != "false":
             table.cleanup_metadata()
     except (DeltaError, OSError) as exc:
-        log.warning("%s: checkpoint at version %d failed (%s); the table is unaffected", uri, version, exc)
+        log.warning("%s: checkpoint at version %d failed (%s); the table is unaffected", where, version, exc)

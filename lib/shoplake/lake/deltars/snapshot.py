@@ -19,6 +19,7 @@ from pyarrow import fs as pafs
 from pyspark.sql.types import StructType
 
 from shoplake.lake.deltars import partitions
+from shoplake.lake.deltars.location import TableLocation
 from shoplake.lake.errors import LakeError, NotADeltaTable, VersionNotFound
 
 # Files this backend writes; a directory holding only these (a write that died before the first
@@ -26,6 +27,10 @@ from shoplake.lake.errors import LakeError, NotADeltaTable, VersionNotFound
 _OWN_FILE = re.compile(r"^part-\d{5}-[0-9a-f-]{36}\.c000\.snappy\.parquet$")
 # Reader features whose data this backend reads correctly (column mapping, deletion vectors: not).
 _READABLE_FEATURES = {"timestampNtz"}
+# Writer features its commits maintain. Others (deletion vectors, change data feed, CHECK constraints,
+# generated or identity columns, row tracking, ...) need a writer that keeps them: delta-spark.
+_WRITABLE_FEATURES = {"timestampNtz", "appendOnly", "invariants"}
+_LEGACY_WRITER_VERSION = 2  # up to this minWriterVersion, the features are appendOnly and invariants
 
 
 @dataclass(frozen=True)
@@ -46,16 +51,32 @@ class DataFile:
 class Snapshot:
     """A loaded version of a Delta table."""
 
-    def __init__(self, uri: str, table: DeltaTable):
+    def __init__(self, where: TableLocation, table: DeltaTable):
         unsupported = set(table.protocol().reader_features or ()) - _READABLE_FEATURES
         if unsupported:
-            raise LakeError(f"{uri}: the delta-rs backend cannot read tables using {sorted(unsupported)}")
-        self.uri = uri
+            raise LakeError(f"{where}: the delta-rs backend cannot read tables using {sorted(unsupported)}")
+        self.where = where
+        self.uri = where.uri
         self.table = table
         self.version: int = table.version()
         self.partition_columns: list[str] = list(table.metadata().partition_columns)
         self.schema: StructType = StructType.fromJson(json.loads(table.schema().to_json()))
         self.properties: dict[str, str] = dict(table.metadata().configuration)
+
+    def check_writable(self, removes_files: bool) -> None:
+        """Refuse a commit that would not maintain the table's features (or rewrite an append-only table)."""
+        protocol = self.table.protocol()
+        if protocol.writer_features is not None:
+            unsupported = sorted(set(protocol.writer_features) - _WRITABLE_FEATURES)
+        elif protocol.min_writer_version > _LEGACY_WRITER_VERSION:
+            unsupported = [f"minWriterVersion {protocol.min_writer_version}"]
+        else:
+            unsupported = []
+        if unsupported:
+            raise LakeError(f"{self.where}: the delta-rs backend cannot write tables using {', '.join(unsupported)}; "
+                            "write this table with lake.backend: delta-spark")
+        if removes_files and (self.properties.get("delta.appendOnly") or "").lower() == "true":
+            raise LakeError(f"{self.where}: the table is append-only (delta.appendOnly=true): rows cannot be changed or removed")
 
     @cached_property
     def all_files(self) -> list[DataFile]:
@@ -89,31 +110,31 @@ class Snapshot:
         Read from the commit files themselves: delta-rs's ``history()`` numbers entries from the
         version an object loaded, which is wrong when commits land meanwhile.
         """
-        filesystem, root = pafs.FileSystem.from_uri(self.uri)
+        filesystem, root = self.where.filesystem()
         return [
             {"version": v, **_commit_info(filesystem, f"{root}/_delta_log/{v:020d}.json")}
             for v in range(version + 1, self.version + 1)
         ]
 
 
-def load(uri: str, version: int | None = None, timestamp: datetime | str | None = None) -> Snapshot | None:
-    """The table at ``uri`` (latest, or at ``version`` / ``timestamp``); None when there is no table yet."""
+def load(where: TableLocation, version: int | None = None, timestamp: datetime | str | None = None) -> Snapshot | None:
+    """The table at ``where`` (latest, or at ``version`` / ``timestamp``); None when there is no table yet."""
     try:
-        latest = Snapshot(uri, DeltaTable(uri))
+        latest = Snapshot(where, where.delta_table())
     except TableNotFoundError:
-        if _holds_foreign_files(uri):
-            raise NotADeltaTable(f"{uri} holds files but no Delta transaction log (_delta_log)") from None
+        if _holds_foreign_files(where):
+            raise NotADeltaTable(f"{where} holds files but no Delta transaction log (_delta_log)") from None
         return None
     if timestamp is not None:
         version = _version_at(latest, timestamp)
     if version is None or version == latest.version:
         return latest
     if not 0 <= version <= latest.version:
-        raise VersionNotFound(f"{uri}: no version {version} (versions 0..{latest.version})")
+        raise VersionNotFound(f"{where}: no version {version} (versions 0..{latest.version})")
     try:
-        return Snapshot(uri, DeltaTable(uri, version=version))
+        return Snapshot(where, where.delta_table(version))
     except DeltaError as exc:
-        raise VersionNotFound(f"{uri}: version {version} cannot be loaded (its log was cleaned up?): {exc}") from exc
+        raise VersionNotFound(f"{where}: version {version} cannot be loaded (its log was cleaned up?): {exc}") from exc
 
 
 def _version_at(latest: Snapshot, timestamp: datetime | str) -> int:
@@ -138,7 +159,7 @@ def _commit_info(filesystem: pafs.FileSystem, path: str) -> dict:
     return next((a["commitInfo"] for a in actions if "commitInfo" in a), {})
 
 
-def _holds_foreign_files(uri: str) -> bool:
-    filesystem, path = pafs.FileSystem.from_uri(uri)
+def _holds_foreign_files(where: TableLocation) -> bool:
+    filesystem, path = where.filesystem()
     entries = filesystem.get_file_info(pafs.FileSelector(path, recursive=True, allow_not_found=True))
     return any(e.type == pafs.FileType.File and not _OWN_FILE.match(e.base_name) for e in entries)
