@@ -129,7 +129,8 @@ def test_spark_conf_follows_settings():
     assert conf["spark.sql.shuffle.partitions"] == "3"
     assert conf["spark.ui.enabled"] == "false"
     assert conf["spark.default.parallelism"] == "2"
-    assert "spark.jars.packages" not in conf
+    assert conf["spark.jars.packages"].split(",") == list(settings.spark.packages)  # both engines in the tests
+    assert "spark.jars.packages" not in spark_conf(load_config("local"))  # the embedded default needs no JVM package
     cluster = spark_conf(load_config("cluster"))
     assert cluster["spark.jars.packages"].startswith("io.delta:delta-spark_2.13:")
 

@@ -229,11 +229,6 @@ class DeltaSparkLake(Lake):
             yield
         except conflicts as exc:
             raise ConcurrentWriteConflict(f"{ref}: a concurrent commit conflicts with this one: {exc}") from exc
-        except Py4JJavaError as exc:  # DeltaTable's builders call the JVM without PySpark's error conversion
-            if _is_concurrent_modification(exc):
-                raise ConcurrentWriteConflict(
-                    f"{ref}: a concurrent commit conflicts with this one: {exception_line(exc)}") from exc
-            raise
         except AnalysisException as exc:
             text = str(exc)
             if "time travel" in text.lower() or "earliest version" in text.lower() or "VERSION_NOT_FOUND" in text:
@@ -242,6 +237,10 @@ class DeltaSparkLake(Lake):
                 raise SchemaMismatch(f"{ref}: {text}") from exc
             raise
         except Exception as exc:  # Delta's invariant checks fail the job, not the analysis
+            # DeltaTable's builders call the JVM without PySpark's error conversion: conflicts come raw
+            if isinstance(exc, Py4JJavaError) and _is_concurrent_modification(exc):
+                raise ConcurrentWriteConflict(
+                    f"{ref}: a concurrent commit conflicts with this one: {exception_line(exc)}") from exc
             if "NOT_NULL_CONSTRAINT_VIOLATED" in str(exc) or "NOT NULL constraint violated" in str(exc):
                 raise SchemaMismatch(f"{ref}: {exc}") from exc
             raise
