@@ -77,8 +77,6 @@ def test_reads_and_extends_a_table_laid_out_by_another_writer(lake, spark):
 
 
 def test_file_statistics_let_other_engines_skip_files(lake, spark):
-    if lake.backend != "delta-rs":
-        pytest.skip("checks the statistics this backend writes itself")
     lake.append(spark.range(1, 11).coalesce(1), "gold.numbers")
     lake.append(spark.range(101, 111).coalesce(1), "gold.numbers")
     table = DeltaTable(lake.path("gold.numbers"))
