@@ -5,7 +5,7 @@
    user's latest 20% is the test). Top 10 with training items removed, metrics as in Recommenders'
    ``python_evaluation`` (MAP = its ``map``, the "MAP" of its published table). Ratings are implicit
    feedback with confidence ``1 + alpha * log(1 + rating)``. shoplake's recommender is chosen
-   exactly as ``train_als`` chooses it (:func:`shoplake.ml.recommender.choose_and_test`: ALS with
+   exactly as ``train_als`` chooses it (:func:`shoplake.ml.recommend.recommender.choose_and_test`: ALS with
    and without recency weighting, blended with recent popularity, item co-occurrence, by NDCG@10
    on a validation split carved out of training); ALS alone with the chosen parameters is shown
    too. The popularity baseline and the ``implicit`` library's ALS (same confidence, rank and
@@ -125,7 +125,7 @@ def timed_fit(train, params, half_life_days=0.0):
     """Fit shoplake's ALS, sampling the JVM's RSS and CPU time while it trains."""
     import psutil
 
-    from shoplake.ml.als import fit_als
+    from shoplake.ml.recommend.als import fit_als
 
     jvm = [p for p in psutil.Process().children(recursive=True) if "java" in p.name()]
     peak, stop = [0.0], threading.Event()
@@ -149,7 +149,7 @@ def timed_fit(train, params, half_life_days=0.0):
 
 def shoplake_vs_popularity(train, test, config):
     """The recommender chosen as ``train_als`` chooses it, ALS alone and popularity on one split."""
-    from shoplake.ml.recommender import choose_and_test
+    from shoplake.ml.recommend.recommender import choose_and_test
 
     started = time.perf_counter()
     choice, metrics = choose_and_test(train, test, config)
@@ -166,10 +166,10 @@ def movielens(spark, settings, protocol: str):
     """Metrics, timings and parameters of shoplake, its ALS, popularity and implicit on one protocol's split."""
     from shoplake.datasets import movielens as ml
     from shoplake.datasets.fetch import fetch
-    from shoplake.ml.evaluation import evaluate_recommendations
-    from shoplake.ml.id_mapping import IdMapping
-    from shoplake.ml.recommender import RecommenderConfig, index_interactions
-    from shoplake.ml.splits import split
+    from shoplake.ml.recommend.evaluation import evaluate_recommendations
+    from shoplake.ml.recommend.id_mapping import IdMapping
+    from shoplake.ml.recommend.recommender import RecommenderConfig, index_interactions
+    from shoplake.ml.recommend.holdout import split
 
     ratio = PROTOCOLS[protocol]
     ratings = spark.createDataFrame(ml.to_ratings(fetch("movielens-100k", settings.paths.cache)))
@@ -203,12 +203,12 @@ def demo_shop(spark, settings, folder: Path):
     from dataclasses import replace
 
     from shoplake.datasets.generator import generate, make_config
-    from shoplake.ingest.gold import user_item_interactions
+    from shoplake.gold.transforms import user_item_interactions
     from shoplake.ingest.load_clickstream import ingest_clickstream
     from shoplake.lake import open_lake
-    from shoplake.ml.id_mapping import IdMapping
-    from shoplake.ml.recommender import RecommenderConfig, index_interactions
-    from shoplake.ml.splits import split
+    from shoplake.ml.recommend.id_mapping import IdMapping
+    from shoplake.ml.recommend.recommender import RecommenderConfig, index_interactions
+    from shoplake.ml.recommend.holdout import split
 
     config = make_config("small", days=DEMO_DAYS, seed=SEED, start_date=SHOP_START)
     generate(spark, config, str(folder / "inputs"), str(folder / "truth"), settings.paths.cache)

@@ -43,7 +43,7 @@ from shoplake.dl.scorecard import training_run  # noqa: E402
 from shoplake.dl.training import TrainSpec, predict, train  # noqa: E402
 from shoplake.dl.vision.images import with_pixels  # noqa: E402
 from shoplake.dl.vision.resnet import ResNet  # noqa: E402
-from shoplake.ml.tracking import experiment_name  # noqa: E402
+from shoplake.tracking import experiment_name  # noqa: E402
 
 
 def _forward(model: nn.Module, batch) -> torch.Tensor:

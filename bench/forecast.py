@@ -56,7 +56,7 @@ PEER_OBJECTIVE = {"absolute": "l1", "squared": "l2"}  # LightGBM fits the same l
 def synthetic_sales(spark, settings, cache: Path, users: int, days: int, products: int, seed: int):
     """``gold.daily_item_sales`` and ``silver.products`` of a generated shop, cached as Parquet under ``cache``."""
     from shoplake.datasets.generator import generate, make_config
-    from shoplake.ingest.gold import daily_item_sales
+    from shoplake.gold.transforms import daily_item_sales
     from shoplake.ingest.load_catalog import ingest_catalog
     from shoplake.ingest.load_orders import ingest_orders
     from shoplake.lake import open_lake

@@ -35,10 +35,10 @@ from bench.support import SHOP_START, DriverMemory, baseline_line, bench_line  #
 from shoplake.config import load_config  # noqa: E402
 from shoplake.datasets.generator import generate, make_config  # noqa: E402
 from shoplake.ingest.clickstream import clickstream_rules, first_per_key, sessionize, sessions  # noqa: E402
-from shoplake.ingest.gold import daily_item_sales, funnel_daily, user_features, user_item_interactions  # noqa: E402
+from shoplake.gold.transforms import daily_item_sales, funnel_daily, user_features, user_item_interactions  # noqa: E402
 from shoplake.ingest.layers import parse_batch, quarantined, to_bronze, valid  # noqa: E402
 from shoplake.ingest.load_clickstream import ingest_clickstream, silver_events  # noqa: E402
-from shoplake.ingest.load_gold import build_gold  # noqa: E402
+from shoplake.gold.build import build_gold  # noqa: E402
 from shoplake.ingest.load_orders import ingest_orders, silver_orders  # noqa: E402
 from shoplake.ingest.orders import order_lines, order_rules  # noqa: E402
 from shoplake.ingest.parse import arrival_time  # noqa: E402

@@ -34,7 +34,7 @@ from shoplake.config import load_config  # noqa: E402
 from shoplake.datasets.generator import generate, make_config  # noqa: E402
 from shoplake.ingest.load_catalog import ingest_catalog  # noqa: E402
 from shoplake.ingest.load_clickstream import ingest_clickstream  # noqa: E402
-from shoplake.ingest.load_gold import build_gold  # noqa: E402
+from shoplake.gold.build import build_gold  # noqa: E402
 from shoplake.ingest.load_orders import ingest_orders  # noqa: E402
 from shoplake.lake import open_lake  # noqa: E402
 from shoplake.quality import check_tables  # noqa: E402

@@ -56,13 +56,13 @@ from pyspark.sql.types import StringType  # noqa: E402
 from bench.hostile_input import hostile_lines_unaccounted  # noqa: E402
 from bench.support import bench_line  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
-from shoplake.ingest.load_gold import GOLD_TABLES  # noqa: E402
+from shoplake.gold.build import GOLD_TABLES  # noqa: E402
 from shoplake.lake import open_lake  # noqa: E402
 from shoplake.pipeline.steps import CATALOG_TABLES, EVENTS_TABLES, ORDERS_TABLES  # noqa: E402
 from shoplake.privacy.erasure import PRIVACY_TABLES  # noqa: E402
 from shoplake.privacy.pseudonyms import pseudonym  # noqa: E402
 from shoplake.privacy.requests import DONE, REQUESTS  # noqa: E402
-from shoplake.privacy.tables import lake_tables  # noqa: E402
+from shoplake.privacy.all_tables import lake_tables  # noqa: E402
 from shoplake.session import build_session  # noqa: E402
 
 JOBS = {"ingest_clickstream": EVENTS_TABLES, "ingest_orders": ORDERS_TABLES, "ingest_catalog": CATALOG_TABLES,

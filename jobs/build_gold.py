@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from shoplake.ingest.load_gold import SOURCES, build_gold
+from shoplake.gold.build import SOURCES, build_gold
 from shoplake.lake import open_lake
 from shoplake.quality import require_passing
 from shoplake.runner import JobContext, run_job

@@ -11,7 +11,7 @@ from datetime import datetime
 from shoplake.lake import open_lake
 from shoplake.log import get_logger
 from shoplake.quality import check_tables
-from shoplake.quality.report import format_report
+from shoplake.quality.summary import format_report
 from shoplake.quality.tables import known_tables
 from shoplake.runner import JobContext, run_job
 

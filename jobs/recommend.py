@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from shoplake.lake import open_lake
-from shoplake.ml.publish import publish_recommendations
+from shoplake.ml.recommend.publish import publish_recommendations
 from shoplake.runner import JobContext, run_job
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 from shoplake.lake import open_lake
-from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
-from shoplake.ml.recipe import FAMILIES
-from shoplake.ml.splits import SPLITS
+from shoplake.ml.recommend.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
+from shoplake.ml.recommend.recipe import FAMILIES
+from shoplake.ml.recommend.holdout import SPLITS
 from shoplake.quality import require_passing
 from shoplake.runner import JobContext, run_job
 

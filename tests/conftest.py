@@ -49,7 +49,7 @@ def demo_shop(spark, settings, tmp_path_factory):
     from shoplake.datasets.generator import generate, make_config
     from shoplake.ingest.load_catalog import ingest_catalog
     from shoplake.ingest.load_clickstream import ingest_clickstream
-    from shoplake.ingest.load_gold import build_gold
+    from shoplake.gold.build import build_gold
     from shoplake.ingest.load_orders import ingest_orders
     from shoplake.lake import open_lake
 

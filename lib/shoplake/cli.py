@@ -13,7 +13,7 @@ import sys
 from shoplake.config import load_config
 from shoplake.datasets.cli import add_datasets_parser, add_generate_parser
 from shoplake.quality.cli import add_dq_parser
-from shoplake.ml.ui import mlflow_ui_command
+from shoplake.tracking.ui import mlflow_ui_command
 from shoplake.errors import UserFacingError
 from shoplake.runner import debug_requested, job_path, list_jobs, log_user_error
 

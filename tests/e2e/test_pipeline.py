@@ -23,7 +23,7 @@ from mlflow.tracking import MlflowClient
 
 from shoplake.config import load_config
 from shoplake.lake import open_lake
-from shoplake.privacy.tables import lake_tables
+from shoplake.privacy.all_tables import lake_tables
 from tests.support.browser import load_page, require_chromium
 from tests.support.delta_tables import digest, spark_history, version_digests
 from tests.support.jobs import run_job_main

@@ -10,7 +10,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from shoplake.lake import open_lake
-from shoplake.ml import tracking
+from shoplake import tracking
 from shoplake.runner import JobContext, job_parser
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from shoplake.ml.interactions import InteractionsError
-from shoplake.ml.recommender import RecommenderConfig, train_recommender
+from shoplake.ml.recommend.interactions import InteractionsError
+from shoplake.ml.recommend.recommender import RecommenderConfig, train_recommender
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from shoplake.analytics.truth import GroundTruth
 from shoplake.datasets.generator.sessions import MAX_PROBABILITY
 from shoplake.ingest.orders import REVENUE_STATUSES
 from shoplake.lake import open_lake
-from shoplake.ml import tracking
+from shoplake import tracking
 from shoplake.runner import JobContext, job_parser
 
 pytestmark = pytest.mark.slow

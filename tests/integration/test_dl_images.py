@@ -23,7 +23,7 @@ from shoplake.dl.runs import ITEM_EMBEDDINGS, SIMILAR_BY_IMAGE, run_embed_images
 from shoplake.dl.vision.images import decode_image
 from shoplake.dl.vision.resnet import ARCHITECTURES
 from shoplake.lake import open_lake
-from shoplake.ml.tracking import NoRegisteredModel
+from shoplake.tracking import NoRegisteredModel
 from tests.integration.dl_support import artifacts, isolated_settings, leftovers
 from tests.support.processes import ROOT
 

@@ -11,7 +11,7 @@ from shoplake.datasets.fetch import FetchError
 from shoplake.dl.classifier import load_registered_model
 from shoplake.dl.lake_datasets import CLOTHING_REVIEWS, clothing_reviews_frame
 from shoplake.dl.runs import PRODUCT_SENTIMENT, REVIEW_SENTIMENT, run_score_reviews, run_train_sentiment
-from shoplake.dl.splits import hash_sample
+from shoplake.dl.sampling import hash_sample
 from shoplake.dl.text.tokenizer import load_tokenizer
 from shoplake.dl.text.weights import minilm_folder
 from shoplake.lake import open_lake

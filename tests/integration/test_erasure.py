@@ -31,7 +31,7 @@ from shoplake.privacy.erasure_list import ERASURE_LIST
 from shoplake.privacy.errors import ErasureRequestError, NothingToErase
 from shoplake.privacy.pseudonyms import pseudonym
 from shoplake.privacy.requests import DONE, REQUESTS
-from shoplake.privacy.tables import lake_tables
+from shoplake.privacy.all_tables import lake_tables
 from tests.support.jobs import run_job_main
 
 pytestmark = pytest.mark.slow

@@ -233,7 +233,7 @@ def small_shop(spark, settings, tmp_path_factory):
 def test_ingest_to_gold_on_s3_gives_the_same_tables_with_both_backends(spark_s3, settings, small_shop, s3_server):  # noqa: F811
     from shoplake.ingest.load_catalog import ingest_catalog
     from shoplake.ingest.load_clickstream import JOB, ingest_clickstream
-    from shoplake.ingest.load_gold import GOLD_TABLES, build_gold
+    from shoplake.gold.build import GOLD_TABLES, build_gold
     from shoplake.ingest.load_orders import ingest_orders
 
     key, audit_key = b"s3-shop-pseudonym-key", b"s3-shop-audit-key"  # a lake off the local disk keeps no key files

@@ -9,7 +9,7 @@ from pyspark.sql import functions as F
 from shoplake.lake import open_lake
 from shoplake.privacy.errors import PiiFound
 from shoplake.privacy.pii_scan import check_no_pii
-from shoplake.privacy.tables import lake_tables
+from shoplake.privacy.all_tables import lake_tables
 
 pytestmark = pytest.mark.slow
 

@@ -25,7 +25,7 @@ from shoplake.ingest.load_orders import ingest_orders
 from shoplake.lake import open_lake
 from shoplake.quality import QualityError, QualityGateFailed, check_layer, check_tables, require_passing
 from shoplake.quality.describe import describe
-from shoplake.quality.report import report
+from shoplake.quality.summary import report
 from shoplake.quality.store import latest_results
 from shoplake.quality.tables import TABLE_SPECS
 from shoplake.runner import JobContext, job_parser

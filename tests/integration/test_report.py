@@ -19,7 +19,7 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from shoplake.lake import open_lake
-from shoplake.ml import tracking
+from shoplake import tracking
 from shoplake.quality.results import CheckResult
 from shoplake.quality.store import append_results
 from shoplake.report.build import FAMILY, build_sections

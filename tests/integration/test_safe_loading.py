@@ -18,7 +18,7 @@ from shoplake.datasets.retail_series import to_item_sales
 from shoplake.dl.classifier import load_registered_model, log_classifier
 from shoplake.dl.saved_model import UnusableModel
 from shoplake.dl.vision.resnet import ResNet
-from shoplake.ml import tracking
+from shoplake import tracking
 from tests.integration.dl_support import isolated_settings
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,7 @@
 """Id mapping: dense sorted integer ids for any id type, and the way back."""
 import pytest
 
-from shoplake.ml.id_mapping import IdMapping
+from shoplake.ml.recommend.id_mapping import IdMapping
 
 
 @pytest.fixture(scope="module")

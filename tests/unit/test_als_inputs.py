@@ -1,7 +1,7 @@
 """The clear errors for interactions ALS cannot learn from."""
 import pytest
 
-from shoplake.ml.interactions import InteractionsError, check_interactions
+from shoplake.ml.recommend.interactions import InteractionsError, check_interactions
 
 
 def _interactions(spark, rows):

@@ -2,7 +2,7 @@
 import pytest
 from pyspark.sql import functions as F
 
-from shoplake.ml.als import AlsParams, fit_als, recommend_als
+from shoplake.ml.recommend.als import AlsParams, fit_als, recommend_als
 
 # two tastes: users 0-3 use items 0-3, users 4-7 use items 4-7; each user misses one item of their taste
 MISSING = {u: (u % 4) + (4 if u >= 4 else 0) for u in range(8)}

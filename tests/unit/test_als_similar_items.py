@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from shoplake.ml.similar_items import similar_items
+from shoplake.ml.recommend.similar_items import similar_items
 
 FACTORS = [(0, [1.0, 0.0]), (1, [3.0, 1.0]), (2, [0.0, 2.0]), (3, [-1.0, 0.0]), (4, [1.0, 1.0])]
 

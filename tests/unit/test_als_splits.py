@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 
-from shoplake.ml.splits import chrono_split, split, stratified_split
+from shoplake.ml.recommend.holdout import chrono_split, split, stratified_split
 
 # user u<n> has n interactions; item j happened at time j
 SIZES = {"u1": 1, "u2": 2, "u4": 4, "u6": 6, "u10": 10}

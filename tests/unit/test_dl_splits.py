@@ -8,7 +8,7 @@ from pyspark.sql import functions as F
 
 from shoplake.config import ConfigError
 from shoplake.dl.options import with_dl_options
-from shoplake.dl.splits import hash_sample, split_column
+from shoplake.dl.sampling import hash_sample, split_column
 
 
 def test_splits_are_a_stable_function_of_the_key(spark):

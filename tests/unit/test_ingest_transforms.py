@@ -87,7 +87,7 @@ def test_silver_orders_and_customers_keep_no_raw_pii(spark):
 
 
 def test_daily_item_sales_counts_only_revenue_statuses(spark):
-    from shoplake.ingest.gold import daily_item_sales
+    from shoplake.gold.transforms import daily_item_sales
 
     lines = order_lines(pseudonymized_orders(latest_state(orders_df(spark)), b"k"))
     sales = {(r.product_id, str(r.date)): r for r in daily_item_sales(lines).collect()}
@@ -100,7 +100,7 @@ def test_daily_item_sales_counts_only_revenue_statuses(spark):
 
 
 def test_interactions_weight_events(spark):
-    from shoplake.ingest.gold import user_item_interactions
+    from shoplake.gold.transforms import user_item_interactions
 
     rows = [("u1", "p1", "product_view", minutes(0)), ("u1", "p1", "purchase", minutes(1)),
             ("u1", "p2", "remove_from_cart", minutes(2)), ("u2", None, "page_view", minutes(3))]
@@ -112,7 +112,7 @@ def test_interactions_weight_events(spark):
 
 
 def test_funnel_rates(spark):
-    from shoplake.ingest.gold import funnel_daily
+    from shoplake.gold.transforms import funnel_daily
 
     schema = ("session_date date, channel string, device string, n_product_view int, n_add_to_cart int, "
               "n_begin_checkout int, n_purchase int")
@@ -125,7 +125,7 @@ def test_funnel_rates(spark):
 
 
 def test_user_features_ignore_activity_after_cutoff(spark):
-    from shoplake.ingest.gold import user_features
+    from shoplake.gold.transforms import user_features
 
     sess = spark.createDataFrame(
         [("u1", minutes(0), minutes(10), True), ("u1", minutes(60 * 24 * 5), minutes(60 * 24 * 5 + 1), False)],

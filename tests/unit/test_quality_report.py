@@ -1,7 +1,7 @@
 """The report: one block per table, failed tables first, failed checks listed under each."""
 from datetime import datetime
 
-from shoplake.quality.report import format_report, table_status
+from shoplake.quality.summary import format_report, table_status
 from shoplake.quality.results import CheckResult, to_json
 
 

@@ -3,8 +3,8 @@ from math import log2
 
 import pytest
 
-from shoplake.ml.evaluation import evaluate_recommendations
-from shoplake.ml.ranking_metrics import catalogue_coverage, ranking_metrics
+from shoplake.ml.recommend.evaluation import evaluate_recommendations
+from shoplake.ml.recommend.ranking_metrics import catalogue_coverage, ranking_metrics
 
 K = 5
 RECS = {  # user -> items at ranks 1..5

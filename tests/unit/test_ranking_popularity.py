@@ -1,7 +1,7 @@
 """The popularity baseline: most users first, ties by item id, seen items skipped."""
 import pytest
 
-from shoplake.ml.popularity import item_popularity, recommend_popular
+from shoplake.ml.recommend.popularity import item_popularity, recommend_popular
 
 # item 0 has 4 users, item 1 has 3, items 2 and 3 have 2 (tie: 2 first), item 4 has 1
 TRAIN = [(0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (1, 1), (2, 1), (0, 2), (1, 2), (3, 3), (2, 3), (0, 4)]

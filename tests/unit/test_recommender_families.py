@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 
-from shoplake.ml.als import AlsParams, fit_als, recommend_als
-from shoplake.ml.blend import blend_candidates, rank_blend
-from shoplake.ml.cooccurrence import item_similarity, recommend_cooccurrence, user_affinity
-from shoplake.ml.evaluation import PairedGain, paired_gain
-from shoplake.ml.popularity import item_popularity
-from shoplake.ml.recency import decay
-from shoplake.ml.recipe import BLEND, COOCCURRENCE, Recipe, fit_recipe, recommend
+from shoplake.ml.recommend.als import AlsParams, fit_als, recommend_als
+from shoplake.ml.recommend.blend import blend_candidates, rank_blend
+from shoplake.ml.recommend.cooccurrence import item_similarity, recommend_cooccurrence, user_affinity
+from shoplake.ml.recommend.evaluation import PairedGain, paired_gain
+from shoplake.ml.recommend.popularity import item_popularity
+from shoplake.ml.recommend.recency import decay
+from shoplake.ml.recommend.recipe import BLEND, COOCCURRENCE, Recipe, fit_recipe, recommend
 
 T0 = dt.datetime(2024, 3, 1)
 SCHEMA = "user_idx int, item_idx int, strength double, last_time timestamp"

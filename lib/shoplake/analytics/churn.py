@@ -1,6 +1,6 @@
 """Churn: will a customer place no order in the ``horizon`` days after a cutoff?
 
-Features are :func:`shoplake.ingest.gold.user_features` (the columns of ``gold.user_features``)
+Features are :func:`shoplake.gold.transforms.user_features` (the columns of ``gold.user_features``)
 computed as of the cutoff from silver data before it: events before the cutoff, re-sessionized,
 and orders placed before it at the status they had then. Cancelled and refunded are final
 states, so an order whose latest update came after the cutoff was still a counted purchase at
@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 from shoplake.analytics.checks import require_columns
 from shoplake.analytics.ranking import auc, precision_at_top
 from shoplake.ingest.clickstream import sessionize, sessions
-from shoplake.ingest.gold import user_features
+from shoplake.gold.transforms import user_features
 from shoplake.ingest.orders import REVENUE_STATUSES
 
 FEATURES = ("recency_days", "days_since_seen", "frequency", "monetary", "sessions", "conversion_rate")

@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 
 from shoplake.analytics.checks import require_columns
 from shoplake.ingest.clickstream import sessionize
-from shoplake.ingest.gold import FUNNEL_STEPS
+from shoplake.gold.transforms import FUNNEL_STEPS
 
 EVENT_COLUMNS = ("event_id", "event_time", "user_id", "event_type", "device", "channel")
 SEGMENT_COLUMNS = ("date", "channel", "device")

@@ -11,7 +11,7 @@ from shoplake.analytics.errors import AnalyticsError
 from shoplake.config import Settings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
-from shoplake.ml import tracking
+from shoplake import tracking
 
 log = get_logger(__name__)
 FAMILY = "analytics"

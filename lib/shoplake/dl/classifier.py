@@ -37,7 +37,7 @@ from shoplake.dl.saved_model import ARTIFACT, load_logged_classifier, save_class
 from shoplake.dl.skips import report_skips
 from shoplake.dl.training import TrainSpec, predict, recalibrate_batchnorm, train
 from shoplake.log import get_logger
-from shoplake.ml import tracking
+from shoplake import tracking
 
 log = get_logger(__name__)
 SPLITS = ("train", "validation", "test")

@@ -21,8 +21,8 @@ from shoplake.dl.scorecard import latest_gate
 from shoplake.dl.skips import SKIP_REASON, report_skips
 from shoplake.lake import Lake, open_lake
 from shoplake.log import get_logger
-from shoplake.ml import tracking
-from shoplake.ml.tracking import NoRegisteredModel
+from shoplake import tracking
+from shoplake.tracking import NoRegisteredModel
 
 log = get_logger(__name__)
 REVIEWS, PRODUCTS = "silver.reviews", "silver.products"

@@ -13,7 +13,7 @@ from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
 from shoplake.config import Settings
-from shoplake.ml import tracking
+from shoplake import tracking
 
 LABELS = {"test_macro_f1": "macro-F1", "test_auc_pos_neg": "AUC, positive vs negative", "test_accuracy": "accuracy"}
 

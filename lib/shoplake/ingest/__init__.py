@@ -1,2 +1,2 @@
-"""Ingest: input files to bronze (as received), quarantine (bad records with a reason), silver
-(typed, de-duplicated, pseudonymous) and gold (aggregates), exactly once per micro-batch."""
+"""Ingest: input files to bronze (as received), quarantine (bad records with a reason) and silver
+(typed, de-duplicated, pseudonymous), exactly once per micro-batch."""

@@ -1,5 +1,5 @@
-"""Machine learning on the lake: ALS recommendations, splits, ranking evaluation, MLflow tracking.
+"""Machine learning on the lake: the recommender (:mod:`.recommend`) and demand forecasting (:mod:`.forecast`).
 
-Every transform here is ``DataFrame -> DataFrame`` computed in Spark; jobs in ``jobs/`` do the
-reading and writing of lake tables.
+Every transform here is ``DataFrame -> DataFrame`` computed in Spark; the steps in
+:mod:`shoplake.steps` read and write the lake tables.
 """

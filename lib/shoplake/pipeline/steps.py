@@ -12,14 +12,14 @@ from shoplake.dl.runs import run_embed_images, run_score_reviews, run_train_imag
 from shoplake.ingest.incremental import folder_exists
 from shoplake.ingest.load_catalog import ingest_catalog
 from shoplake.ingest.load_clickstream import ingest_clickstream
-from shoplake.ingest.load_gold import GOLD_TABLES, SOURCES as GOLD_SOURCES, build_gold
+from shoplake.gold.build import GOLD_TABLES, SOURCES as GOLD_SOURCES, build_gold
 from shoplake.ingest.load_orders import ingest_orders
 from shoplake.lake import open_lake
 from shoplake.log import get_logger
 from shoplake.ml.forecast.load import FORECASTS, SALES as FORECAST_SALES, forecast_demand
-from shoplake.ml.publish import RECOMMENDATIONS, SIMILAR_ITEMS, publish_recommendations
-from shoplake.ml.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
-from shoplake.ml.tracking import NoRegisteredModel
+from shoplake.ml.recommend.publish import RECOMMENDATIONS, SIMILAR_ITEMS, publish_recommendations
+from shoplake.ml.recommend.recommender import INTERACTIONS, RecommenderConfig, train_on_lake
+from shoplake.tracking import NoRegisteredModel
 from shoplake.pipeline.dag import Step, StepNotRun
 from shoplake.privacy.pii_scan import check_no_pii
 from shoplake.privacy.keys import resolve_audit_key, resolve_key

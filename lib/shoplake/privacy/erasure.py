@@ -9,7 +9,7 @@ the audit rows; the request marked done. Run again after a kill at any point, th
 finds its pending request and finishes it, skipping the tables already done.
 
 Which tables hold a customer is found, not listed: every table in the lake is looked at (see
-:func:`~shoplake.privacy.tables.lake_tables`). In bronze, where records are raw text, a row holds
+:func:`~shoplake.privacy.all_tables.lake_tables`). In bronze, where records are raw text, a row holds
 the customer when a text column, read as a JSON line, names one of their recorded ids or emails
 under an identity key of any input contract, or, while the raw identifiers are known, contains
 one of them as a whole token (quarantined lines that are not JSON included); quarantined bytes
@@ -47,7 +47,7 @@ from shoplake.privacy.matching import hashed_condition, raw_text_condition, text
 from shoplake.privacy.pseudonyms import pseudonym
 from shoplake.privacy.requests import DONE, REQUESTS, ErasureRequest, Identities, TableStep, requests_naming, save_request
 from shoplake.privacy.subjects import Customer, identity_keys, link_customer, order_contacts, raw_identity_values
-from shoplake.privacy.tables import lake_tables
+from shoplake.privacy.all_tables import lake_tables
 from shoplake.schemas import CONTRACTS
 
 log = get_logger(__name__)

@@ -20,7 +20,7 @@ from shoplake.ingest.parse import json_keys
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.privacy.errors import PiiFound
-from shoplake.privacy.tables import lake_tables
+from shoplake.privacy.all_tables import lake_tables
 from shoplake.schemas import ORDERS
 
 log = get_logger(__name__)

@@ -7,7 +7,7 @@
 - :mod:`~shoplake.quality.runner`: :func:`check_tables` validates tables (one GE validation each),
   appends one row per check to ``ops.dq_results`` and logs Data Docs to MLflow.
 - :mod:`~shoplake.quality.gate`: :func:`require_passing`, which downstream jobs call before reading.
-- :mod:`~shoplake.quality.report`: the readable summary behind ``shoplake dq report``.
+- :mod:`~shoplake.quality.summary`: the readable summary behind ``shoplake dq report``.
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def _cmd_report(args: argparse.Namespace, _rest: list[str]) -> int:
     from pyspark.sql import SparkSession
 
     from shoplake.lake import open_lake
-    from shoplake.quality.report import report
+    from shoplake.quality.summary import report
     from shoplake.session import build_session
 
     try:

@@ -20,7 +20,7 @@ from shoplake.config import Settings
 from shoplake.lake import Lake
 from shoplake.lake.errors import LakeError
 from shoplake.log import get_logger
-from shoplake.ml.tracking import log_table_versions, start_run
+from shoplake.tracking import log_table_versions, start_run
 from shoplake.quality.errors import QualityError
 from shoplake.quality.expectations import ExpectationsRun
 from shoplake.quality.results import CheckResult, details_of, observed_of, to_json

@@ -11,7 +11,7 @@ import mlflow
 from shoplake.config import Settings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
-from shoplake.ml import tracking
+from shoplake import tracking
 from shoplake.report.html import render
 from shoplake.report.inputs import Inputs
 from shoplake.report.model import Section, SectionUnavailable

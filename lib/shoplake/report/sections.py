@@ -15,14 +15,14 @@ from shoplake.analytics import plots as analytics_plots
 from shoplake.config import Settings
 from shoplake.dl.scorecard import LABELS as SCORECARD_LABELS
 from shoplake.dl.scorecard import scorecard
-from shoplake.ingest.gold import FUNNEL_STEPS
+from shoplake.gold.transforms import FUNNEL_STEPS
 from shoplake.ml.forecast.calendar import fill_calendar, recent_history
 from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET, conform, shop_series
 from shoplake.report import figures
 from shoplake.report.figures import png
 from shoplake.report.inputs import Inputs, rows
 from shoplake.quality.describe import describe
-from shoplake.quality.report import STATUS_ORDER, table_status
+from shoplake.quality.summary import STATUS_ORDER, table_status
 from shoplake.quality.results import RESULTS_SCHEMA, RESULTS_TABLE
 from shoplake.quality.store import latest_results
 from shoplake.report.model import Content, Image, SectionUnavailable, Table

@@ -17,7 +17,7 @@ from shoplake.dl.classifier import ClassifierTask, FittedClassifier, fit_classif
 from shoplake.dl.inference import map_model
 from shoplake.dl.metrics import auc_between
 from shoplake.dl.skips import skip_counts, split_skipped
-from shoplake.dl.splits import hash_sample, split_column
+from shoplake.dl.sampling import hash_sample, split_column
 from shoplake.dl.text.data import NEGATIVE, POSITIVE, SENTIMENTS, with_review_text
 from shoplake.dl.text.model import SentimentModel, from_spec, pretrained_sentiment_model
 from shoplake.dl.text.tokenizer import tokenized

@@ -1,7 +1,7 @@
 """Item embeddings from the ResNet's penultimate layer, each product's most similar products, and their quality.
 
 Embeddings are computed on the executors (:func:`shoplake.dl.inference.map_model`); the top-k
-cosine neighbours reuse the blockwise exact search of :mod:`shoplake.ml.similar_items`, so no
+cosine neighbours reuse the blockwise exact search of :mod:`shoplake.ml.recommend.similar_items`, so no
 embedding matrix is collected to the driver.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from shoplake.dl.inference import map_model
 from shoplake.dl.skips import split_skipped
 from shoplake.dl.vision.images import with_pixels
 from shoplake.dl.vision.resnet import ResNet
-from shoplake.ml.id_mapping import ITEM_INDEX, build_index
-from shoplake.ml.similar_items import SIMILAR_INDEX, similar_items
+from shoplake.ml.recommend.id_mapping import ITEM_INDEX, build_index
+from shoplake.ml.recommend.similar_items import SIMILAR_INDEX, similar_items
 
 EMBEDDINGS = StructType([
     StructField("product_id", StringType()),

@@ -13,7 +13,7 @@ from shoplake.dl.baselines import pixel_logreg
 from shoplake.dl.classifier import ClassifierTask, FittedClassifier, fit_classifier
 from shoplake.dl.petastorm_bridge import Batch
 from shoplake.dl.skips import skip_counts, split_skipped
-from shoplake.dl.splits import hash_sample, split_column
+from shoplake.dl.sampling import hash_sample, split_column
 from shoplake.dl.vision.images import with_pixels
 from shoplake.dl.vision.resnet import ResNet, load_pretrained
 

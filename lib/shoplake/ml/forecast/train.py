@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from shoplake.config import Settings
 from shoplake.config.settings import ForecastSettings
 from shoplake.log import get_logger
-from shoplake.ml import tracking
+from shoplake import tracking
 from shoplake.ml.forecast import plots
 from shoplake.ml.forecast.backtest import backtest
 from shoplake.ml.forecast.calendar import fill_calendar, recent_history

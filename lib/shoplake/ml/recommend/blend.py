@@ -14,9 +14,9 @@ from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from shoplake.ml.als import most_seen, rank_top_k, recommend_als
-from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX
-from shoplake.ml.popularity import recommend_popular
+from shoplake.ml.recommend.als import most_seen, rank_top_k, recommend_als
+from shoplake.ml.recommend.id_mapping import ITEM_INDEX, USER_INDEX
+from shoplake.ml.recommend.popularity import recommend_popular
 
 
 def _dot(left: str, right: str):
@@ -27,7 +27,7 @@ def blend_candidates(model: ALSModel, popularity: DataFrame, users: DataFrame, s
                      pool: int = 50) -> DataFrame:
     """``(user_idx, item_idx, als, popularity)``: each user's candidates with both normalised scores.
 
-    ``popularity`` is :func:`~shoplake.ml.popularity.item_popularity`'s ``(item_idx, score, pop_rank)``.
+    ``popularity`` is :func:`~shoplake.ml.recommend.popularity.item_popularity`'s ``(item_idx, score, pop_rank)``.
     Every weight re-ranks the same candidates, so tuning computes them once per ALS model.
     """
     seen = seen.select(USER_INDEX, ITEM_INDEX)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.ml.id_mapping import IdMapping
-from shoplake.ml.recipe import FittedRecipe, recommend
+from shoplake.ml.recommend.id_mapping import IdMapping
+from shoplake.ml.recommend.recipe import FittedRecipe, recommend
 
 
 def top_n_recommendations(fitted: FittedRecipe, mapping: IdMapping, users: DataFrame, n: int = 10) -> DataFrame:

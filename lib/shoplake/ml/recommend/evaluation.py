@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX
-from shoplake.ml.ranking_metrics import DEFAULT_K, catalogue_coverage, ranking_metrics, user_hits, user_metric_columns
+from shoplake.ml.recommend.id_mapping import ITEM_INDEX, USER_INDEX
+from shoplake.ml.recommend.ranking_metrics import DEFAULT_K, catalogue_coverage, ranking_metrics, user_hits, user_metric_columns
 
 
 def evaluate_recommendations(recs: DataFrame, train: DataFrame, test: DataFrame, k: int = DEFAULT_K) -> dict[str, float]:

@@ -11,12 +11,12 @@ from pyspark.sql import functions as F
 from shoplake.config import Settings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
-from shoplake.ml import tracking
-from shoplake.ml.id_mapping import IdMapping
-from shoplake.ml.recipe import fit_recipe
-from shoplake.ml.recommendations import top_n_recommendations
-from shoplake.ml.recommender import INTERACTIONS, index_interactions, load_recipe, load_registered
-from shoplake.ml.similar_items import similar_items
+from shoplake import tracking
+from shoplake.ml.recommend.id_mapping import IdMapping
+from shoplake.ml.recommend.recipe import fit_recipe
+from shoplake.ml.recommend.recommendations import top_n_recommendations
+from shoplake.ml.recommend.recommender import INTERACTIONS, index_interactions, load_recipe, load_registered
+from shoplake.ml.recommend.similar_items import similar_items
 
 USERS = "gold.user_features"
 RECOMMENDATIONS = "gold.recommendations"

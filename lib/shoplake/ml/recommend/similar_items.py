@@ -14,8 +14,8 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.ml.als import rank_top_k
-from shoplake.ml.id_mapping import ITEM_INDEX
+from shoplake.ml.recommend.als import rank_top_k
+from shoplake.ml.recommend.id_mapping import ITEM_INDEX
 
 SIMILAR_INDEX = "similar_idx"
 _SCHEMA = f"{ITEM_INDEX} int, {SIMILAR_INDEX} int, similarity double"

@@ -4,7 +4,7 @@ Implicit mode (the default) reads ``strength`` as confidence: Spark weighs an ob
 ``1 + alpha * c`` against 1 for every unobserved pair, with ``c = log(1 + strength)`` (the log
 scaling of Hu, Koren & Volinsky) or ``c = strength``, and regularises each user and item by
 ``reg_param`` times its number of interactions (ALS-WR). Explicit mode fits the ratings. A
-half-life scales each confidence by the pair's recency (:mod:`shoplake.ml.recency`).
+half-life scales each confidence by the pair's recency (:mod:`shoplake.ml.recommend.recency`).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pyspark.ml.recommendation import ALS, ALSModel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX
-from shoplake.ml.recency import TIME, decay, latest_time
+from shoplake.ml.recommend.id_mapping import ITEM_INDEX, USER_INDEX
+from shoplake.ml.recommend.recency import TIME, decay, latest_time
 
 RATING = "strength"
 #: Without a checkpoint directory ALS cannot cut its lineage; much deeper than this overflows the JVM stack.
@@ -68,7 +68,7 @@ def fit_als(interactions: DataFrame, params: AlsParams = AlsParams(), half_life_
     With ``half_life_days`` each pair's confidence is scaled by its recency (``last_time`` needed),
     measured back from the latest interaction.
 
-    Check the input once with :func:`~shoplake.ml.interactions.check_interactions` first: MLlib's
+    Check the input once with :func:`~shoplake.ml.recommend.interactions.check_interactions` first: MLlib's
     own errors on degenerate input are stack traces. With a checkpoint directory set
     (``spark.checkpoint.dir``), ALS checkpoints its factors every ``checkpoint_interval`` iterations.
     """

@@ -2,7 +2,7 @@
 
 Empty or degenerate inputs become one clear :class:`InteractionsError` instead of an MLlib
 stack trace. (The interactions themselves, event weights summed per user and product, are
-``gold.user_item_interactions`` from :func:`shoplake.ingest.gold.user_item_interactions`.)
+``gold.user_item_interactions`` from :func:`shoplake.gold.transforms.user_item_interactions`.)
 """
 from __future__ import annotations
 

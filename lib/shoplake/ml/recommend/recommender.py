@@ -2,7 +2,7 @@
 
 This is the whole of the ``train_als`` job except reading the interactions from the lake. The
 candidates (ALS with and without recency weighting, ALS blended with recent popularity, item
-co-occurrence; see :mod:`shoplake.ml.recipe`) are compared on a validation split of the training
+co-occurrence; see :mod:`shoplake.ml.recommend.recipe`) are compared on a validation split of the training
 interactions; the chosen recipe is then scored on the held-out test split beside ALS alone and
 the popularity baseline. The ALS model that is logged is refitted on every interaction, with the
 recipe beside it (``recipe.json``); the run is registered, tagged with its family, only when on
@@ -28,16 +28,16 @@ from shoplake.config import Settings
 from shoplake.config.settings import AlsSettings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
-from shoplake.ml import tracking
-from shoplake.ml.als import RATING, AlsParams
-from shoplake.ml.evaluation import evaluate_recommendations
-from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX, IdMapping
-from shoplake.ml.interactions import check_interactions
-from shoplake.ml.popularity import item_popularity, recommend_popular
-from shoplake.ml.recency import TIME
-from shoplake.ml.recipe import ALS, Recipe, fit_recipe, recommend
-from shoplake.ml.splits import split
-from shoplake.ml.tuning import Choice, SearchSpace, param_grid, tune_recommender
+from shoplake import tracking
+from shoplake.ml.recommend.als import RATING, AlsParams
+from shoplake.ml.recommend.evaluation import evaluate_recommendations
+from shoplake.ml.recommend.id_mapping import ITEM_INDEX, USER_INDEX, IdMapping
+from shoplake.ml.recommend.interactions import check_interactions
+from shoplake.ml.recommend.popularity import item_popularity, recommend_popular
+from shoplake.ml.recommend.recency import TIME
+from shoplake.ml.recommend.recipe import ALS, Recipe, fit_recipe, recommend
+from shoplake.ml.recommend.holdout import split
+from shoplake.ml.recommend.tuning import Choice, SearchSpace, param_grid, tune_recommender
 
 log = get_logger(__name__)
 FAMILY = "als"

@@ -1,7 +1,7 @@
 """The popularity baseline: the items most users interacted with, minus what each user has seen.
 
 It is the bar a personalised model must clear, and the fallback for users without history. With a
-half-life, each user counts by how recently they interacted (see :mod:`shoplake.ml.recency`): the
+half-life, each user counts by how recently they interacted (see :mod:`shoplake.ml.recommend.recency`): the
 "recent popularity" a blended recommender mixes in.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from shoplake.ml.recency import TIME, decay, latest_time
+from shoplake.ml.recommend.recency import TIME, decay, latest_time
 
 
 def item_popularity(interactions: DataFrame, user_col: str = "user_idx", item_col: str = "item_idx",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pyspark.sql import functions as F
 
 from shoplake.config import Settings
-from shoplake.ingest.gold import daily_item_sales, funnel_daily, user_features, user_item_interactions
+from shoplake.gold.transforms import daily_item_sales, funnel_daily, user_features, user_item_interactions
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 

@@ -3,8 +3,8 @@
 Three families are evaluated by the same code on the same split:
 
 * ``als``: Spark MLlib ALS on implicit feedback, optionally weighted by recency;
-* ``als+popularity``: that ALS blended with recent popularity (:mod:`shoplake.ml.blend`);
-* ``cooccurrence``: item-to-item co-occurrence (:mod:`shoplake.ml.cooccurrence`).
+* ``als+popularity``: that ALS blended with recent popularity (:mod:`shoplake.ml.recommend.blend`);
+* ``cooccurrence``: item-to-item co-occurrence (:mod:`shoplake.ml.recommend.cooccurrence`).
 
 :func:`fit_recipe` fits a recipe's parts on interactions and :func:`recommend` scores users with
 them, in tuning, in the held-out test and when recommendations are published.
@@ -17,10 +17,10 @@ from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame
 
 from shoplake.config.settings import RECOMMENDER_FAMILIES
-from shoplake.ml.als import AlsParams, fit_als
-from shoplake.ml.blend import blend_candidates, rank_blend
-from shoplake.ml.cooccurrence import item_similarity, recommend_cooccurrence, user_affinity
-from shoplake.ml.popularity import item_popularity
+from shoplake.ml.recommend.als import AlsParams, fit_als
+from shoplake.ml.recommend.blend import blend_candidates, rank_blend
+from shoplake.ml.recommend.cooccurrence import item_similarity, recommend_cooccurrence, user_affinity
+from shoplake.ml.recommend.popularity import item_popularity
 
 FAMILIES = RECOMMENDER_FAMILIES
 ALS, BLEND, COOCCURRENCE = FAMILIES
@@ -83,7 +83,7 @@ def fit_recipe(recipe: Recipe, interactions: DataFrame, model: ALSModel | None =
 
 
 def candidates(fitted: FittedRecipe, users: DataFrame, seen: DataFrame, k: int) -> DataFrame:
-    """An ALS recipe's candidates for ``users`` with their ALS and popularity scores (see :mod:`shoplake.ml.blend`)."""
+    """An ALS recipe's candidates for ``users`` with their ALS and popularity scores (see :mod:`shoplake.ml.recommend.blend`)."""
     return blend_candidates(fitted.model, fitted.popularity, users, seen, max(fitted.recipe.pool, k))
 
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame
 
 from shoplake.log import get_logger
-from shoplake.ml.als import AlsParams
-from shoplake.ml.blend import rank_blend
-from shoplake.ml.evaluation import PairedGain, evaluate_recommendations, paired_gain, user_metric
-from shoplake.ml.id_mapping import USER_INDEX
-from shoplake.ml.ranking_metrics import DEFAULT_K
-from shoplake.ml.recipe import ALS, BLEND, COOCCURRENCE, Recipe, candidates, fit_recipe, recommend
-from shoplake.ml.splits import split
+from shoplake.ml.recommend.als import AlsParams
+from shoplake.ml.recommend.blend import rank_blend
+from shoplake.ml.recommend.evaluation import PairedGain, evaluate_recommendations, paired_gain, user_metric
+from shoplake.ml.recommend.id_mapping import USER_INDEX
+from shoplake.ml.recommend.ranking_metrics import DEFAULT_K
+from shoplake.ml.recommend.recipe import ALS, BLEND, COOCCURRENCE, Recipe, candidates, fit_recipe, recommend
+from shoplake.ml.recommend.holdout import split
 
 log = get_logger(__name__)
 NOISE_Z = 2.0

@@ -3,7 +3,7 @@
 Two items are similar by the Jaccard index of the users who interacted with both
 (``co / (n_i + n_j - co)``); each item keeps its ``neighbours`` most similar items, so scoring is a
 join of bounded size. A user's affinity to an item is ``log(1 + strength)`` scaled by recency
-(:mod:`shoplake.ml.recency`); an unseen item scores the affinity-weighted sum of its similarity
+(:mod:`shoplake.ml.recommend.recency`); an unseen item scores the affinity-weighted sum of its similarity
 to the user's items, and popular items fill a short list. It is the classic strong baseline on next-basket data, and Spark computes
 it with two joins.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.ml.als import RATING, rank_top_k
-from shoplake.ml.id_mapping import ITEM_INDEX, USER_INDEX
-from shoplake.ml.popularity import recommend_popular
-from shoplake.ml.recency import TIME, decay, latest_time
+from shoplake.ml.recommend.als import RATING, rank_top_k
+from shoplake.ml.recommend.id_mapping import ITEM_INDEX, USER_INDEX
+from shoplake.ml.recommend.popularity import recommend_popular
+from shoplake.ml.recommend.recency import TIME, decay, latest_time
 
 NEIGHBOUR = "neighbour_idx"
 
@@ -45,7 +45,7 @@ def recommend_cooccurrence(similarity: DataFrame, affinity: DataFrame, popularit
     """Top-``k`` unseen items per user of ``users``: ``(user_idx, item_idx, score, rank)``.
 
     Items related to the user's come first; popular items (``popularity`` as
-    :func:`~shoplake.ml.popularity.item_popularity` gives it, scored below every related item) fill
+    :func:`~shoplake.ml.recommend.popularity.item_popularity` gives it, scored below every related item) fill
     the list of a user with fewer than ``k`` related items.
     """
     users = users.select(USER_INDEX).distinct()
