@@ -202,6 +202,7 @@ def demo_shop(spark, settings, folder: Path):
     """shoplake's recommender and popularity on the demo shop's interactions, chronological split."""
     from dataclasses import replace
 
+    from shoplake.catalog import SILVER_EVENTS
     from shoplake.datasets.generator import generate, make_config
     from shoplake.gold.transforms import user_item_interactions
     from shoplake.ingest.load_clickstream import ingest_clickstream
@@ -215,10 +216,10 @@ def demo_shop(spark, settings, folder: Path):
     shop = replace(settings, lake=replace(settings.lake, root=str(folder / "lake")),
                    paths=replace(settings.paths, inputs=str(folder / "inputs")))
     lake = open_lake(spark, shop)
-    ingest_clickstream(spark, lake, shop, b"bench-als")
-    interactions = user_item_interactions(lake.read("silver.events"), shop.gold.interaction_weights).cache()
+    ingest_clickstream(lake, shop, b"bench-als")
+    interactions = user_item_interactions(lake.read(SILVER_EVENTS), shop.gold.interaction_weights).cache()
     mapping = IdMapping.fit(interactions, "user_id", "product_id")
-    recommender = RecommenderConfig.from_settings(shop.als, k=K)
+    recommender = replace(RecommenderConfig.from_settings(shop.als), k=K)
     train, test = (df.cache() for df in split(index_interactions(interactions, mapping), recommender.split,
                                               recommender.train_ratio, SEED))
     log(f"demo shop: {train.count()} train / {test.count()} test interactions")

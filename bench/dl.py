@@ -85,7 +85,7 @@ def loader_benchmark(spark, settings, count: int, repeats: int) -> dict[str, flo
     print(f"{count} Fashion-MNIST images, {dl.image_arch}, batch {dl.image_batch_size}, {describe(device)}")
     best: dict[str, float] = {}
     started = time.monotonic()
-    with tempfile.TemporaryDirectory() as tmp, converted(df, settings) as converter:
+    with tempfile.TemporaryDirectory() as tmp, converted(df, settings.dl) as converter:
         materialise_s = time.monotonic() - started
         feeds = {
             "memory": TensorBatches(memory, dl.image_batch_size, shuffle=True, seed=dl.seed),
@@ -109,7 +109,7 @@ def loader_benchmark(spark, settings, count: int, repeats: int) -> dict[str, flo
 
 
 def _latest(client: MlflowClient, settings, family: str, run_name: str):
-    experiment = client.get_experiment_by_name(experiment_name(settings, family))
+    experiment = client.get_experiment_by_name(experiment_name(settings.mlflow, family))
     if experiment is None:
         return None
     runs = client.search_runs([experiment.experiment_id], f"attributes.run_name = '{run_name}' and "
@@ -152,7 +152,7 @@ def quality_lines(settings) -> list[str]:
     embed = _latest(client, settings, "images", "embed_images")
     if embed:
         m, model = embed.data.metrics, embed.data.params.get("model", "")
-        trained = training_run(settings, model)
+        trained = training_run(settings.mlflow, model)
         size = _image_run_size(trained.data.params) if trained else "unknown-size"
         print(f"similar items: run {embed.info.run_id} ({int(m.get('products_embedded', 0))} products, "
               f"model {model}, trained in a {size} run)")

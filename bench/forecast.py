@@ -55,6 +55,7 @@ PEER_OBJECTIVE = {"absolute": "l1", "squared": "l2"}  # LightGBM fits the same l
 
 def synthetic_sales(spark, settings, cache: Path, users: int, days: int, products: int, seed: int):
     """``gold.daily_item_sales`` and ``silver.products`` of a generated shop, cached as Parquet under ``cache``."""
+    from shoplake.catalog import SILVER_ORDER_LINES, SILVER_PRODUCTS
     from shoplake.datasets.generator import generate, make_config
     from shoplake.gold.transforms import daily_item_sales
     from shoplake.ingest.load_catalog import ingest_catalog
@@ -72,10 +73,10 @@ def synthetic_sales(spark, settings, cache: Path, users: int, days: int, product
         shop = replace(settings, lake=replace(settings.lake, root=str(folder / "lake")),
                        paths=replace(settings.paths, inputs=str(folder / "inputs")))
         lake = open_lake(spark, shop)
-        ingest_orders(spark, lake, shop, b"bench-forecast")
-        ingest_catalog(spark, lake, shop, b"bench-forecast")
-        daily_item_sales(lake.read("silver.order_lines")).write.parquet(str(sales_path))
-        lake.read("silver.products").drop("image", "description").write.parquet(str(products_path))
+        ingest_orders(lake, shop, b"bench-forecast")
+        ingest_catalog(lake, shop, b"bench-forecast")
+        daily_item_sales(lake.read(SILVER_ORDER_LINES)).write.parquet(str(sales_path))
+        lake.read(SILVER_PRODUCTS).drop("image", "description").write.parquet(str(products_path))
         shutil.rmtree(folder / "inputs")
         shutil.rmtree(folder / "lake")
         (folder / "_READY").write_text(f"{time.monotonic() - started:.0f} s\n")

@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyspark.sql import functions as F  # noqa: E402
 
 from bench.support import bench_line  # noqa: E402
+from shoplake.catalog import BRONZE_QUARANTINE, OPS_ERASURE_LIST, bronze_table  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.ingest.load_clickstream import ingest_clickstream  # noqa: E402
 from shoplake.ingest.load_orders import ingest_orders  # noqa: E402
 from shoplake.lake import open_lake  # noqa: E402
-from shoplake.privacy.erasure_list import ERASURE_LIST  # noqa: E402
 from shoplake.privacy.pseudonyms import pseudonymize  # noqa: E402
 from shoplake.session import build_session  # noqa: E402
 
@@ -107,7 +107,7 @@ def _list_erased(spark, lake) -> None:
     listed = spark.createDataFrame([(ERASED,)], "id string").select(
         pseudonymize(F.col("id"), AUDIT_KEY).alias("subject_hash"), F.lit("customer_id").alias("kind"),
         F.lit("bench").alias("erasure_id"), F.lit(datetime(2024, 1, 2)).alias("erased_at"))
-    lake.merge(listed, ERASURE_LIST, ["subject_hash"])
+    lake.merge(listed, OPS_ERASURE_LIST, ["subject_hash"])
 
 
 def hostile_lines_unaccounted(workdir: Path, spark=None) -> int:
@@ -121,11 +121,11 @@ def hostile_lines_unaccounted(workdir: Path, spark=None) -> int:
     erased = {"clickstream": 0, "orders": 0}
     for _ in range(2):
         for source, ingest in (("clickstream", ingest_clickstream), ("orders", ingest_orders)):
-            erased[source] += ingest(spark, lake, settings, KEY, audit_key=AUDIT_KEY)["lines_erased"]
+            erased[source] += ingest(lake, settings, KEY, audit_key=AUDIT_KEY)["lines_erased"]
     unaccounted = 0
     for source, records in written.records.items():
-        bronze = lake.read(f"bronze.{source}").count()
-        quarantine = lake.read("bronze.quarantine")
+        bronze = lake.read(bronze_table(source)).count()
+        quarantine = lake.read(BRONZE_QUARANTINE)
         as_bytes = quarantine.filter((F.col("source") == source) & F.col("reason").isin(*UNREAD_REASONS)).count()
         missing = records - bronze - as_bytes - erased[source]
         print(f"{source}: {records} records written = {bronze} bronze + {as_bytes} quarantined as bytes + "

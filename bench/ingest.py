@@ -52,8 +52,8 @@ EVENTS_PER_MEDIUM_USER = 38.4  # the medium preset's 91 days: 21,551 users made 
 
 def shoplake_ingest(spark, settings) -> None:
     lake = open_lake(spark, settings)
-    ingest_clickstream(spark, lake, settings, KEY)
-    ingest_orders(spark, lake, settings, KEY)
+    ingest_clickstream(lake, settings, KEY)
+    ingest_orders(lake, settings, KEY)
     build_gold(lake, settings)
 
 
@@ -64,7 +64,7 @@ def parquet_ingest(spark, settings, out: str) -> None:
         lines = spark.read.text(f"{settings.paths.inputs}/{source}", recursiveFileLookup=True).select(
             "value", F.col("_metadata.file_path").alias("_source_file"))
         to_bronze(lines, 0).write.parquet(f"{out}/bronze/{source}")
-        parsed = parse_batch(spark.read.parquet(f"{out}/bronze/{source}"), contract, rules, settings).persist(
+        parsed = parse_batch(spark.read.parquet(f"{out}/bronze/{source}"), contract, rules, settings.ingest).persist(
             StorageLevel.DISK_ONLY)  # as shoplake's batches: a cache larger than the heap
         cached.append(parsed)
         quarantined(parsed, source).write.mode("append").parquet(f"{out}/bronze/quarantine")

@@ -185,6 +185,11 @@ def run_round(stores: dict, order: Sequence[str], table: str, events: DataFrame,
             for step in STEPS for name in order}
 
 
+def scratch_table(label: object) -> str:
+    """A table of the benchmark's throw-away lakes, not one of the shop's catalogued tables."""
+    return f"bronze.events_{label}"
+
+
 def check_merged(stores: dict, table: str, rows: int, revenue: float) -> None:
     """Every contender's merged ``table`` holds ``rows`` rows and the expected sum of prices."""
     for name, store in stores.items():
@@ -215,14 +220,14 @@ def main() -> None:
     try:
         warm = clickstream(spark, 100_000).persist(StorageLevel.MEMORY_AND_DISK)
         warm_updates = price_updates(warm).persist(StorageLevel.MEMORY_AND_DISK)
-        run_round(stores, CONTENDERS, "bronze.warmup", warm, warm_updates, 100_000, warm_updates.count())
+        run_round(stores, CONTENDERS, scratch_table("warmup"), warm, warm_updates, 100_000, warm_updates.count())
 
         events = clickstream(spark, args.rows).persist(StorageLevel.MEMORY_AND_DISK)
         updates = price_updates(events).persist(StorageLevel.MEMORY_AND_DISK)
         updated, revenue = updates.count(), events.agg(F.sum("price")).first()[0]
         for round_no in range(args.rounds):
             order = CONTENDERS if round_no % 2 == 0 else CONTENDERS[::-1]
-            table = f"bronze.events_{round_no}"
+            table = scratch_table(round_no)
             print(f"round {round_no + 1}/{args.rounds}: {', '.join(order)} ...", flush=True)
             for key, result in run_round(stores, order, table, events, updates, args.rows, updated).items():
                 best[key] = min(best.get(key, result), result, key=lambda t: t.seconds)

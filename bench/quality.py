@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyspark.sql import functions as F  # noqa: E402
 
 from bench.support import SHOP_START, DriverMemory, bench_line  # noqa: E402
+from shoplake.catalog import SILVER_EVENTS, TABLES  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.datasets.generator import generate, make_config  # noqa: E402
 from shoplake.ingest.load_catalog import ingest_catalog  # noqa: E402
@@ -38,7 +39,6 @@ from shoplake.gold.build import build_gold  # noqa: E402
 from shoplake.ingest.load_orders import ingest_orders  # noqa: E402
 from shoplake.lake import open_lake  # noqa: E402
 from shoplake.quality import check_tables  # noqa: E402
-from shoplake.quality.tables import TABLE_SPECS  # noqa: E402
 from shoplake.session import build_session  # noqa: E402
 
 KEY = b"bench-key"
@@ -48,7 +48,7 @@ EVENTS_PER_MEDIUM_USER = 46.4  # the medium preset: 25,000 users, 91 days, about
 def one_pass(lake, table: str, version: int) -> float:
     """Seconds of one aggregation: rows, nulls per column, distinct keys."""
     df = lake.read(table, version=version)
-    keys = [c for key in TABLE_SPECS[table].keys for c in key]
+    keys = [c for key in TABLES[table].keys for c in key]
     started = time.monotonic()
     df.agg(F.count("*"), *[F.count_if(F.col(c).isNull()) for c in df.columns],
            *([F.count_distinct(*[F.col(c) for c in keys])] if keys else [])).collect()
@@ -75,7 +75,7 @@ def main() -> None:
         generate(spark, config, cfg.paths.inputs, str(work / "truth"), cfg.paths.cache)
         lake = open_lake(spark, cfg)
         for load in (ingest_clickstream, ingest_orders, ingest_catalog):
-            load(spark, lake, cfg, KEY)
+            load(lake, cfg, KEY)
         build_gold(lake, cfg)
         with DriverMemory() as memory:
             started = time.monotonic()
@@ -93,7 +93,7 @@ def main() -> None:
     ge_s = sum(t.seconds for t in run.tables)
     print(f"whole run incl. results, Data Docs and MLflow: {total_s:.1f}s")
     print(bench_line("quality.all_tables_s", total_s, "s"))
-    print(bench_line("quality.events_table_s", next(t.seconds for t in run.tables if t.table == "silver.events"), "s"))
+    print(bench_line("quality.events_table_s", next(t.seconds for t in run.tables if t.table == SILVER_EVENTS), "s"))
     print(bench_line("quality.vs_one_pass", sum(baseline.values()) / ge_s, "ratio"))
     print(bench_line("quality.driver_peak_mb", memory.peak_mb, "MB"))
 

@@ -56,17 +56,15 @@ from pyspark.sql.types import StringType  # noqa: E402
 from bench.hostile_input import hostile_lines_unaccounted  # noqa: E402
 from bench.support import bench_line  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
-from shoplake.gold.build import GOLD_TABLES  # noqa: E402
 from shoplake.lake import open_lake  # noqa: E402
-from shoplake.pipeline.steps import CATALOG_TABLES, EVENTS_TABLES, ORDERS_TABLES  # noqa: E402
+from shoplake.catalog import BRONZE_CLICKSTREAM, BRONZE_ORDERS, OPS_ERASURE_REQUESTS, tables_written_by  # noqa: E402
 from shoplake.privacy.erasure import PRIVACY_TABLES  # noqa: E402
 from shoplake.privacy.pseudonyms import pseudonym  # noqa: E402
-from shoplake.privacy.requests import DONE, REQUESTS  # noqa: E402
+from shoplake.privacy.requests import DONE  # noqa: E402
 from shoplake.privacy.all_tables import lake_tables  # noqa: E402
 from shoplake.session import build_session  # noqa: E402
 
-JOBS = {"ingest_clickstream": EVENTS_TABLES, "ingest_orders": ORDERS_TABLES, "ingest_catalog": CATALOG_TABLES,
-        "build_gold": GOLD_TABLES}
+JOBS = {job: tables_written_by(job) for job in ("ingest_clickstream", "ingest_orders", "ingest_catalog", "build_gold")}
 # the bench's own keys, so that a copied lake needs no key files beside it
 KEY, AUDIT_KEY = "resilience-bench-pseudonym-key", "resilience-bench-audit-key"
 
@@ -184,9 +182,9 @@ def job_trials(bench: Bench) -> list[str]:
 
 def erasure_subjects(lake) -> list[dict]:
     """Customers with orders and clickstream events: raw id, lower-cased email and pseudonym."""
-    events = lake.read("bronze.clickstream").select(F.get_json_object("value", "$.user_id").alias("id")).distinct()
-    orders = lake.read("bronze.orders").select(F.get_json_object("value", "$.customer_id").alias("id"),
-                                               F.lower(F.get_json_object("value", "$.email")).alias("email"))
+    events = lake.read(BRONZE_CLICKSTREAM).select(F.get_json_object("value", "$.user_id").alias("id")).distinct()
+    orders = lake.read(BRONZE_ORDERS).select(F.get_json_object("value", "$.customer_id").alias("id"),
+                                             F.lower(F.get_json_object("value", "$.email")).alias("email"))
     rows = orders.where(F.col("email").isNotNull()).dropDuplicates(["id"]).join(events, "id").orderBy("id").collect()
     return [{"id": r.id, "email": r.email, "pseudonym": pseudonym(r.id, KEY.encode())} for r in rows]
 
@@ -214,7 +212,9 @@ def subject_rows(lake, subject: dict) -> dict[str, int]:
 
 
 def request_done(lake) -> bool:
-    return lake.exists(REQUESTS) and bool(lake.read(REQUESTS).where(F.col("status") == DONE).limit(1).collect())
+    if not lake.exists(OPS_ERASURE_REQUESTS):
+        return False
+    return bool(lake.read(OPS_ERASURE_REQUESTS).where(F.col("status") == DONE).limit(1).collect())
 
 
 def erasure_trials(bench: Bench) -> list[str]:

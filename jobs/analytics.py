@@ -8,36 +8,26 @@ bundles, anomalies and churn against what was planted.
 """
 from __future__ import annotations
 
-import json
-import os
 import sys
 
-from shoplake.analytics.parts import PARTS, run_analytics
-from shoplake.analytics.truth import GroundTruth
-from shoplake.datasets.generator import default_truth_dir
-from shoplake.lake import open_lake
-from shoplake.privacy.keys import resolve_key
-from shoplake.runner import JobContext, run_job
+from shoplake.analytics.on_lake import PARTS
+from shoplake.runner import Job, run_job
+from shoplake.steps.analytics import analytics_step
+
+
+
+def _parts(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def add_arguments(parser):
-    parser.add_argument("--only", default=",".join(PARTS),
+    parser.add_argument("--only", dest="parts", type=_parts, default=list(PARTS),
                         help=f"comma-separated parts to run (default: all: {','.join(PARTS)})")
     parser.add_argument("--truth", help="generator ground-truth folder to score against "
                                         "(default: <paths.inputs>-truth when it exists)")
     parser.add_argument("--output", help="write the parts' versions and figures to this JSON file")
 
-
-def main(ctx: JobContext) -> None:
-    settings = ctx.settings
-    truth_dir = ctx.args.truth or default_truth_dir(settings.paths.inputs)
-    truth = GroundTruth(truth_dir, resolve_key(settings, os.environ)) if GroundTruth.present(truth_dir) else None
-    parts = [p.strip() for p in ctx.args.only.split(",") if p.strip()]
-    results = run_analytics(open_lake(ctx.spark, settings), settings, parts, truth)
-    if ctx.args.output:
-        with open(ctx.args.output, "w") as out:
-            json.dump(results, out, indent=2, sort_keys=True, default=str)
-
+JOB = Job("analytics", analytics_step, __doc__, add_arguments)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__, add_arguments))
+    sys.exit(run_job(JOB))

@@ -3,17 +3,11 @@ from __future__ import annotations
 
 import sys
 
-from shoplake.gold.build import SOURCES, build_gold
-from shoplake.lake import open_lake
-from shoplake.quality import require_passing
-from shoplake.runner import JobContext, run_job
+from shoplake.runner import Job, run_job
+from shoplake.steps.gold import build_gold_step
 
 
-def main(ctx: JobContext) -> None:
-    lake = open_lake(ctx.spark, ctx.settings)
-    require_passing(lake, ctx.settings, SOURCES)  # refuses silver versions that failed a critical check
-    build_gold(lake, ctx.settings)
-
+JOB = Job("build_gold", build_gold_step, __doc__)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__))
+    sys.exit(run_job(JOB))

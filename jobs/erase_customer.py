@@ -8,18 +8,10 @@ raw identifier. Exit code 1 when no table holds the customer, unless --allow-unk
 """
 from __future__ import annotations
 
-import json
-import os
 import sys
 
-from shoplake.lake import open_lake
-from shoplake.log import get_logger
-from shoplake.privacy.erasure import erase_customer
-from shoplake.privacy.errors import NothingToErase
-from shoplake.privacy.keys import resolve_audit_key, resolve_key
-from shoplake.runner import JobContext, run_job
-
-log = get_logger("erase_customer")
+from shoplake.runner import Job, run_job
+from shoplake.steps.privacy import erase_customer_step
 
 
 def add_arguments(parser):
@@ -33,19 +25,7 @@ def add_arguments(parser):
                                          "to this JSON file")
 
 
-def main(ctx: JobContext) -> None:
-    lake = open_lake(ctx.spark, ctx.settings)
-    try:
-        result = erase_customer(lake, ctx.settings, resolve_key(ctx.settings, os.environ),
-                                resolve_audit_key(ctx.settings, os.environ), customer_id=ctx.args.customer,
-                                email=ctx.args.email, allow_unknown=ctx.args.allow_unknown)
-    except NothingToErase as exc:
-        log.error("%s; nothing was changed (pass --allow-unknown to put the customer on the erasure list anyway)", exc)
-        raise SystemExit(1) from None
-    if ctx.args.output:
-        with open(ctx.args.output, "w") as out:
-            json.dump(result.as_dict(), out, indent=2)
-
+JOB = Job("erase_customer", erase_customer_step, __doc__, add_arguments)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__, add_arguments))
+    sys.exit(run_job(JOB))

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import sys
 
-from shoplake.datasets.cli import add_generator_arguments, config_from_args
-from shoplake.datasets.generator import default_truth_dir, generate
-from shoplake.runner import JobContext, run_job
+from shoplake.datasets.generator.flags import add_generator_arguments
+from shoplake.runner import Job, run_job
+from shoplake.steps.demo_data import generate_data_step
 
 
-def add_arguments(parser):
-    add_generator_arguments(parser)
-
-
-def main(ctx: JobContext) -> None:
-    out = ctx.args.out or ctx.settings.paths.inputs
-    truth = ctx.args.truth or default_truth_dir(out)
-    generate(ctx.spark, config_from_args(ctx.args), out, truth, ctx.settings.paths.cache, force=ctx.args.force)
-
+JOB = Job("generate_data", generate_data_step, __doc__, add_generator_arguments)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__, add_arguments))
+    sys.exit(run_job(JOB))

@@ -1,19 +1,13 @@
 """Ingest new order files into bronze.orders and silver.orders, order_lines and customers (latest update wins)."""
 from __future__ import annotations
 
-import os
 import sys
 
-from shoplake.ingest.load_orders import ingest_orders
-from shoplake.lake import open_lake
-from shoplake.privacy.keys import resolve_audit_key, resolve_key
-from shoplake.runner import JobContext, run_job
+from shoplake.runner import Job, run_job
+from shoplake.steps.ingest import ingest_orders_step
 
 
-def main(ctx: JobContext) -> None:
-    ingest_orders(ctx.spark, open_lake(ctx.spark, ctx.settings), ctx.settings, resolve_key(ctx.settings, os.environ),
-                  audit_key=resolve_audit_key(ctx.settings, os.environ))
-
+JOB = Job("ingest_orders", ingest_orders_step, __doc__)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__))
+    sys.exit(run_job(JOB))

@@ -4,14 +4,14 @@ from __future__ import annotations
 import sys
 import time
 
-from shoplake.datasets.cli import add_date_arguments
-from shoplake.lake import open_lake
+from shoplake.datasets.generator.flags import add_date_arguments
 from shoplake.log import get_logger
 from shoplake.pipeline import run_steps
 from shoplake.pipeline.ledger import LakeLedger
-from shoplake.pipeline.steps import PIPELINE_STEPS
+from shoplake.pipeline.plan import PIPELINE_STEPS
 from shoplake.pipeline.summary import summary_lines
-from shoplake.runner import JobContext, run_job
+from shoplake.runner import Job, run_job
+from shoplake.steps.context import StepContext, StepOutcome
 
 log = get_logger("jobs.pipeline")
 DEMO_DAYS = 120
@@ -31,15 +31,19 @@ def add_arguments(parser):
     add_date_arguments(parser)
 
 
-def main(ctx: JobContext) -> None:
-    ledger = LakeLedger(open_lake(ctx.spark, ctx.settings))
+def run_pipeline(ctx: StepContext) -> StepOutcome:
+    """Run the chosen steps with the lake's ledger; print the summary."""
+    ledger = LakeLedger(ctx.lake)
     log.info("pipeline run %s", ledger.pipeline_run_id)
     started = time.monotonic()
     results = run_steps(PIPELINE_STEPS, ctx, ctx.args.only, start_from=ctx.args.start_from, ledger=ledger,
                         force=ctx.args.force)
     for line in summary_lines(ctx.settings, results, ledger.pipeline_run_id, time.monotonic() - started):
         print(line, flush=True)
+    return StepOutcome(figures={"steps": len(results)})
 
+
+JOB = Job("pipeline", run_pipeline, __doc__, add_arguments)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__, add_arguments))
+    sys.exit(run_job(JOB))

@@ -7,20 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from shoplake.lake import open_lake
-from shoplake.report.build import log_report, write_report
-from shoplake.runner import JobContext, run_job
+from shoplake.runner import Job, run_job
+from shoplake.steps.report import report_step
 
 
 def add_arguments(parser):
     parser.add_argument("--out", help="where to write the HTML file (default: report.output of the config)")
 
 
-def main(ctx: JobContext) -> str:
-    report = write_report(open_lake(ctx.spark, ctx.settings), ctx.settings, ctx.args.out)
-    log_report(ctx.settings, report)
-    return report.path
-
+JOB = Job("report", report_step, __doc__, add_arguments)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__, add_arguments))
+    sys.exit(run_job(JOB))

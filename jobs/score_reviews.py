@@ -3,21 +3,16 @@ from __future__ import annotations
 
 import sys
 
-from shoplake.dl.options import add_model_arguments
-from shoplake.dl.runs import READS, run_score_reviews
-from shoplake.lake import open_lake
-from shoplake.quality import require_passing
-from shoplake.runner import JobContext, run_job
+from shoplake.runner import ConfigFlag, Job, run_job
+from shoplake.steps.deep_learning import score_reviews_step
 
 
 def add_arguments(parser):
-    add_model_arguments(parser, "text_registered_model")
+    parser.add_argument("--model-version", help="registered version to use (default: the latest)")
 
 
-def main(ctx: JobContext) -> None:
-    require_passing(open_lake(ctx.spark, ctx.settings), ctx.settings, READS["score_reviews"])  # no scoring of failed data
-    run_score_reviews(ctx.spark, ctx.settings, ctx.args.registered_model, ctx.args.model_version)
-
+FLAGS = (ConfigFlag("--registered-model", ("dl.text_registered_model",), help="MLflow registered model name"),)
+JOB = Job("score_reviews", score_reviews_step, __doc__, add_arguments, FLAGS)
 
 if __name__ == "__main__":
-    sys.exit(run_job(main, __doc__, add_arguments))
+    sys.exit(run_job(JOB))

@@ -62,6 +62,6 @@ def demo_shop(spark, settings, tmp_path_factory):
     lake = open_lake(spark, cfg)
     key = b"demo-shop-pseudonym-key"
     for load in (ingest_clickstream, ingest_orders, ingest_catalog):
-        load(spark, lake, cfg, key)
+        load(lake, cfg, key)
     build_gold(lake, cfg)
     return {"lake": lake, "settings": cfg, "inputs": inputs, "truth": truth}

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import runpy
 import sys
 
 from shoplake.config import load_config
-from shoplake.datasets.cli import add_datasets_parser, add_generate_parser
+from shoplake.datasets.cli import add_datasets_parser
 from shoplake.quality.cli import add_dq_parser
 from shoplake.tracking.ui import mlflow_ui_command
 from shoplake.errors import UserFacingError
-from shoplake.runner import debug_requested, job_path, list_jobs, log_user_error
+from shoplake.errors import debug_requested, log_user_error
+from shoplake.runner import list_jobs, run_job_file
 
 
 def _cmd_jobs(_args: argparse.Namespace, _rest: list[str]) -> int:
@@ -30,20 +30,6 @@ def _cmd_run(args: argparse.Namespace, rest: list[str]) -> int:
     return run_job_file(args.job, rest)
 
 
-def run_job_file(job: str, job_args: list[str]) -> int:
-    """Run ``jobs/<job>.py`` in this process with ``job_args`` as its command line."""
-    path = job_path(job)
-    saved = sys.argv
-    sys.argv = [str(path), *job_args]
-    try:
-        runpy.run_path(str(path), run_name="__main__")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = saved
-    return 0
-
-
 def add_job_verb(subparsers, verb: str, job: str, help_text: str) -> None:
     """``shoplake VERB [args]`` runs ``jobs/<job>.py`` with ``args`` (``shoplake VERB --help`` lists them)."""
     parser = subparsers.add_parser(verb, add_help=False, help=help_text)
@@ -52,7 +38,7 @@ def add_job_verb(subparsers, verb: str, job: str, help_text: str) -> None:
 
 def _cmd_mlflow_ui(args: argparse.Namespace, _rest: list[str]) -> int:
     settings = load_config(args.config or args.env, environ=os.environ)
-    command = mlflow_ui_command(settings, args.host, args.port)
+    command = mlflow_ui_command(settings.mlflow, args.host, args.port)
     print(f"MLflow UI for {settings.mlflow.tracking_uri}: http://{args.host}:{args.port}"
           f"/#/experiments?workflowType=machine_learning (the training runs; MLflow opens on GenAI traces otherwise)",
           flush=True)
@@ -78,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", add_help=False, help="run a job locally: shoplake run JOB [--env ENV] [job args]")
     run.add_argument("job", help="job name (a file in jobs/)")
     run.set_defaults(func=_cmd_run)
-    add_generate_parser(sub)
+    add_job_verb(sub, "generate", "generate_data",
+                 "generate a synthetic shop's input files and ground truth (shoplake generate --help for the flags)")
     add_datasets_parser(sub)
     add_dq_parser(sub)
     _add_mlflow_ui_parser(sub)

@@ -15,7 +15,12 @@ code 1.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from shoplake.log import get_logger, setup_logging
+
 EXIT_USER_ERROR = 2
+log = get_logger("runner")
 
 
 class UserFacingError(Exception):
@@ -46,3 +51,15 @@ def exception_line(exc: BaseException) -> str:
     if java is not None:
         return f"{java.getClass().getSimpleName()}: {java.getMessage() or ''}".splitlines()[0]
     return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+
+
+def debug_requested(environ: Mapping[str, str]) -> bool:
+    """True when ``SHOPLAKE_DEBUG`` asks for tracebacks of user-facing errors."""
+    return environ.get("SHOPLAKE_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def log_user_error(exc: UserFacingError, debug: bool, context: str) -> int:
+    """Log ``exc`` as one error line (with its traceback when ``debug``); return exit code 2."""
+    setup_logging()
+    log.error("%s: %s", context, exc.one_line(), exc_info=exc if debug else None)
+    return EXIT_USER_ERROR

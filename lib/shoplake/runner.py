@@ -1,96 +1,129 @@
 """The one way a job starts: parse arguments, load config, check the environment, open the
-session, call the job.
+session, run the job's step.
 
-Every file in ``jobs/`` ends with ``run_job(main, __doc__, add_arguments)``; the same
-file runs under ``spark-submit.sh`` and under ``shoplake run``. Exit codes: 0 done, 1 the job
-failed (logged with its traceback), 2 a :class:`~shoplake.errors.UserFacingError` (a bad
-config, an unusable environment, a conflicting run), logged as one line; ``--debug`` or
-``SHOPLAKE_DEBUG=1`` adds the traceback.
+Every file in ``jobs/`` defines ``JOB = Job(name, step, __doc__, ...)`` and ends with
+``sys.exit(run_job(JOB))``; the same file runs under ``spark-submit.sh`` and under ``shoplake run``,
+and the pipeline runs the same step functions (:mod:`shoplake.steps`). A flag that sets a config
+value is a :class:`ConfigFlag`: it reaches the step as that value of the settings, never as a
+special case in the step. Exit codes: 0 done, 1 the job failed (logged with its traceback), 2 a
+:class:`~shoplake.errors.UserFacingError` (a bad config, an unusable environment, a conflicting
+run), logged as one line; ``--debug`` or ``SHOPLAKE_DEBUG=1`` adds the traceback.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import runpy
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from shoplake.config import Settings, load_config
-from shoplake.errors import EXIT_USER_ERROR, UserFacingError
-from shoplake.log import get_logger, setup_logging
+from shoplake.config import Settings, apply_overrides, load_config
+from shoplake.errors import UserFacingError, debug_requested, log_user_error
+from shoplake.log import get_logger
+from shoplake.steps.context import StepContext, StepOutcome
 
 JOBS_DIR = Path(__file__).resolve().parents[2] / "jobs"
 log = get_logger("runner")
 
 
-@dataclass
-class JobContext:
-    """What a job gets: the session, the settings and its parsed arguments."""
+@dataclass(frozen=True)
+class ConfigFlag:
+    """A job flag that sets config values: ``--epochs 3`` is ``dl.text_epochs: 3`` for this run."""
 
-    spark: SparkSession
-    settings: Settings
-    args: argparse.Namespace
+    flag: str
+    keys: tuple[str, ...]
+    type: Callable[[str], object] = str
+    many: bool = False
+    help: str = ""
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return "config:" + self.flag.lstrip("-")
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        """Add the flag; its help names the config keys it sets."""
+        parser.add_argument(self.flag, dest=self.dest, type=self.type, nargs="+" if self.many else None,
+                            choices=self.choices, metavar=self.metavar,
+                            help=f"{self.help} (default: {', '.join(self.keys)})".strip())
 
 
-def job_parser(description: str | None, add_arguments: Callable[[argparse.ArgumentParser], None] | None = None):
-    """Argument parser with the options every job shares (``--env``, ``--config``, ``--debug``)."""
-    parser = argparse.ArgumentParser(description=(description or "").strip())
-    parser.add_argument("--env", default="local", help="config environment: conf/<env>.yaml (default: local)")
-    parser.add_argument("--config", help="path to a config YAML file (overrides --env)")
-    parser.add_argument("--debug", action="store_true",
-                        help="log configuration and environment errors with their traceback (or SHOPLAKE_DEBUG=1)")
-    if add_arguments:
-        add_arguments(parser)
-    return parser
+@dataclass(frozen=True)
+class Job:
+    """A job: its name, its step, its description, and its flags (plain options and config flags)."""
+
+    name: str
+    step: Callable[[StepContext], StepOutcome]
+    description: str | None = None
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    config_flags: tuple[ConfigFlag, ...] = ()
+
+    def parser(self) -> argparse.ArgumentParser:
+        """Argument parser with the options every job shares (``--env``, ``--config``, ``--debug``) and its own."""
+        parser = argparse.ArgumentParser(description=(self.description or "").strip())
+        parser.add_argument("--env", default="local", help="config environment: conf/<env>.yaml (default: local)")
+        parser.add_argument("--config", help="path to a config YAML file (overrides --env)")
+        parser.add_argument("--debug", action="store_true",
+                            help="log configuration and environment errors with their traceback (or SHOPLAKE_DEBUG=1)")
+        if self.add_arguments:
+            self.add_arguments(parser)
+        for flag in self.config_flags:
+            flag.add_to(parser)
+        return parser
+
+    def overrides(self, args: argparse.Namespace) -> dict[str, object]:
+        """The config values the given flags set (``{"dl.text_epochs": 3}``); unset flags set nothing."""
+        values = {}
+        for flag in self.config_flags:
+            value = getattr(args, flag.dest, None)
+            if value is not None:
+                values |= {key: tuple(value) if flag.many else value for key in flag.keys}
+        return values
+
+    def run_in(self, spark: SparkSession, settings: Settings, argv: Sequence[str] = ()) -> StepOutcome:
+        """Parse ``argv``, apply its config flags to ``settings`` and run the step in this session."""
+        args = self.parser().parse_args(list(argv))
+        return self.step(StepContext(spark, apply_overrides(settings, self.overrides(args)), args))
 
 
-def run_job(
-    main: Callable[[JobContext], object],
-    description: str | None = None,
-    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
-    argv: Sequence[str] | None = None,
-) -> int:
-    """Run ``main`` with a session built from the config; return a process exit code."""
+def run_job(job: Job, argv: Sequence[str] | None = None) -> int:
+    """Run ``job``'s step with a session built from the config; return a process exit code."""
     from shoplake.session import build_session
     from shoplake.session.preflight import check_folders
 
-    args = job_parser(description, add_arguments).parse_args(argv)
+    args = job.parser().parse_args(argv)
     debug = args.debug or debug_requested(os.environ)
-    name = Path(main.__code__.co_filename).stem
     try:
-        settings = load_config(args.config or args.env, environ=os.environ)
+        settings = apply_overrides(load_config(args.config or args.env, environ=os.environ), job.overrides(args))
         check_folders(settings)
         spark = build_session(settings)
     except UserFacingError as exc:
-        return log_user_error(exc, debug, f"job {name} not started")
+        return log_user_error(exc, debug, f"job {job.name} not started")
     started = time.monotonic()
-    log.info("job %s started (env=%s)", name, settings.env)
+    log.info("job %s started (env=%s)", job.name, settings.env)
     try:
-        main(JobContext(spark=spark, settings=settings, args=args))
+        outcome = job.step(StepContext(spark, settings, args))
     except UserFacingError as exc:
-        return log_user_error(exc, debug, f"job {name} stopped after {time.monotonic() - started:.1f}s")
+        return log_user_error(exc, debug, f"job {job.name} stopped after {time.monotonic() - started:.1f}s")
     except Exception:
-        log.exception("job %s failed after %.1fs", name, time.monotonic() - started)
+        log.exception("job %s failed after %.1fs", job.name, time.monotonic() - started)
         return 1
     finally:
         spark.stop()
-    log.info("job %s finished in %.1fs", name, time.monotonic() - started)
+    log.info("job %s finished in %.1fs%s", job.name, time.monotonic() - started, _written(outcome))
     return 0
 
 
-def debug_requested(environ: Mapping[str, str]) -> bool:
-    """True when ``SHOPLAKE_DEBUG`` asks for tracebacks of user-facing errors."""
-    return environ.get("SHOPLAKE_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def log_user_error(exc: UserFacingError, debug: bool, context: str) -> int:
-    """Log ``exc`` as one error line (with its traceback when ``debug``); return exit code 2."""
-    setup_logging()
-    log.error("%s: %s", context, exc.one_line(), exc_info=exc if debug else None)
-    return EXIT_USER_ERROR
+def _written(outcome: StepOutcome | None) -> str:
+    if not outcome or not outcome.wrote:
+        return ""
+    return "; wrote " + ", ".join(f"{table}@v{version}" for table, version in outcome.wrote.items())
 
 
 def list_jobs() -> dict[str, str]:
@@ -112,3 +145,22 @@ def job_path(name: str) -> Path:
     if not path.is_file():
         raise SystemExit(f"error: unknown job {name!r}; known jobs: {', '.join(list_jobs())}")
     return path
+
+
+def load_job(name: str) -> Job:
+    """The ``JOB`` defined by ``jobs/<name>.py`` (without running it)."""
+    return runpy.run_path(str(job_path(name)), run_name=f"jobs.{name}")["JOB"]
+
+
+def run_job_file(job: str, job_args: list[str]) -> int:
+    """Run ``jobs/<job>.py`` in this process with ``job_args`` as its command line."""
+    path = job_path(job)
+    saved = sys.argv
+    sys.argv = [str(path), *job_args]
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0

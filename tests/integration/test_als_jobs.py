@@ -1,7 +1,6 @@
 """The ALS jobs end to end on a small shop: train_als (MLflow run, nested trials, registry) then recommend."""
 import dataclasses
 import datetime as dt
-import importlib.util
 import random
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from mlflow.tracking import MlflowClient
 
 from shoplake.lake import open_lake
 from shoplake import tracking
-from shoplake.runner import JobContext, job_parser
+from tests.support.jobs import run_job_main
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +33,6 @@ def shop_interactions():
     return rows
 
 
-def run(spark, settings, job, *argv):
-    spec = importlib.util.spec_from_file_location(job, JOBS / f"{job}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    args = job_parser(module.__doc__, module.add_arguments).parse_args(list(argv))
-    module.main(JobContext(spark=spark, settings=settings, args=args))
-
-
 @pytest.fixture(scope="module")
 def shop(spark, settings, tmp_path_factory):
     """Settings with a lake of their own holding the interactions (as build_gold writes them, so the job's
@@ -54,19 +45,19 @@ def shop(spark, settings, tmp_path_factory):
     lake.overwrite(interactions, "gold.user_item_interactions")
     lake.overwrite(interactions.select("product_id").distinct(), "silver.products")
     lake.overwrite(spark.createDataFrame([("a-user-0",), ("new-user",)], "user_id string"), "gold.user_features")
-    run(spark, shop_settings, "train_als", "--registered-model", MODEL, "--ranks", "4", "--reg-params", "0.05",
+    run_job_main(spark, shop_settings, "train_als", "--registered-model", MODEL, "--ranks", "4", "--reg-params", "0.05",
         "--alphas", "1", "10", "--max-iter", "6")
-    run(spark, shop_settings, "recommend", "--registered-model", MODEL, "--top-n", "2", "--similar", "3")
+    run_job_main(spark, shop_settings, "recommend", "--registered-model", MODEL, "--top-n", "2", "--similar", "3")
     return shop_settings, lake
 
 
 def test_train_als_beats_popularity_and_registers_the_model_with_a_signature(shop):
     settings, _ = shop
-    entry = tracking.registered_version(settings, MODEL)
+    entry = tracking.registered_version(settings.mlflow, MODEL)
     run = MlflowClient(settings.mlflow.tracking_uri).get_run(entry.run_id)
     assert int(entry.version) == 1 and run.data.tags["beats_popularity"] == "true"
     assert run.data.metrics["als_ndcg_at_k"] > 0.5 > run.data.metrics["popularity_ndcg_at_k"]
-    assert tracking.table_versions(settings, entry.run_id) == {"gold.user_item_interactions": 0}
+    assert tracking.table_versions(settings.mlflow, entry.run_id) == {"gold.user_item_interactions": 0}
     signature = mlflow.models.get_model_info(f"models:/{MODEL}/1").signature
     assert [c.name for c in signature.inputs.inputs] == ["user_idx", "item_idx"]
 
@@ -74,7 +65,7 @@ def test_train_als_beats_popularity_and_registers_the_model_with_a_signature(sho
 def test_every_tuning_trial_is_a_nested_run_and_the_best_is_chosen(shop):
     settings, _ = shop
     client = MlflowClient(settings.mlflow.tracking_uri)
-    parent = client.get_run(tracking.registered_version(settings, MODEL).run_id)
+    parent = client.get_run(tracking.registered_version(settings.mlflow, MODEL).run_id)
     children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
     # conf/test.yaml: half-life 14, popularity weight 0.75, every family; the job's flags: alphas 1 and 10
     trials = sorted((c.data.params["family"], c.data.params["als_alpha"], c.data.params["popularity_weight"])

@@ -28,7 +28,7 @@ def popularity_is_perfect():
 def test_a_model_that_does_not_beat_popularity_is_logged_but_not_registered(spark, settings):
     interactions = spark.createDataFrame(popularity_is_perfect(),
                                          "user_id string, product_id string, weight double, last_event_time timestamp")
-    trained = train_recommender(interactions, settings, CONFIG)
+    trained = train_recommender(interactions, settings.mlflow, CONFIG)
     assert trained.metrics["popularity_ndcg_at_k"] == pytest.approx(1.0)
     assert trained.metrics["popularity_precision_at_k"] == pytest.approx(2 / 10)
     assert trained.model_version is None
@@ -43,4 +43,4 @@ def test_unusable_input_fails_with_a_clear_error(spark, settings):
     one_user = spark.createDataFrame([("u", f"p{i}", 1.0, T0) for i in range(20)],
                                      "user_id string, product_id string, weight double, last_event_time timestamp")
     with pytest.raises(InteractionsError, match="only 1 user in 20 interactions"):
-        train_recommender(one_user, settings, CONFIG)
+        train_recommender(one_user, settings.mlflow, CONFIG)

@@ -6,7 +6,6 @@ each test reads the gold tables, the job's JSON output and the MLflow runs it le
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 from pathlib import Path
 
@@ -15,27 +14,18 @@ from mlflow.tracking import MlflowClient
 from pyspark.sql import functions as F
 
 from shoplake.analytics.errors import AnalyticsError
-from shoplake.analytics.parts import PARTS, run_analytics
+from shoplake.analytics.on_lake import PARTS, run_analytics
 from shoplake.analytics.truth import GroundTruth
 from shoplake.datasets.generator.sessions import MAX_PROBABILITY
-from shoplake.ingest.orders import REVENUE_STATUSES
 from shoplake.lake import open_lake
 from shoplake import tracking
-from shoplake.runner import JobContext, job_parser
+from shoplake.schemas import REVENUE_STATUSES
+from tests.support.jobs import run_job_main
 
 pytestmark = pytest.mark.slow
 
-JOB = Path(__file__).resolve().parents[2] / "jobs" / "analytics.py"
 KEY = "demo-shop-pseudonym-key"
 INPUTS = ("silver.events", "silver.sessions", "silver.order_lines", "gold.user_features")
-
-
-def run_job(spark, settings, *argv):
-    spec = importlib.util.spec_from_file_location("analytics_job", JOB)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    args = job_parser(module.__doc__, module.add_arguments).parse_args(list(argv))
-    module.main(JobContext(spark=spark, settings=settings, args=args))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +41,7 @@ def shop(spark, demo_shop, tmp_path_factory):
     lake = open_lake(spark, settings)
     for name in INPUTS:
         lake.overwrite(demo_shop["lake"].read(name), name)
-    run_job(spark, settings, "--truth", str(demo_shop["truth"]), "--output", str(root / "out.json"))
+    run_job_main(spark, settings, "analytics", "--truth", str(demo_shop["truth"]), "--output", str(root / "out.json"))
     params = json.loads((Path(demo_shop["truth"]) / "params.json").read_text())
     return {"settings": settings, "lake": lake, "out": json.loads((root / "out.json").read_text()),
             "params": params, "truth": GroundTruth(str(demo_shop["truth"]), KEY.encode())}
@@ -147,7 +137,7 @@ def test_each_part_is_an_mlflow_run_with_inputs_and_figures(shop):
     client = MlflowClient(shop["settings"].mlflow.tracking_uri)
     runs = _runs(shop)
     assert set(runs) == set(PARTS)
-    assert tracking.table_versions(shop["settings"], runs["churn"].info.run_id) == {
+    assert tracking.table_versions(shop["settings"].mlflow, runs["churn"].info.run_id) == {
         "silver.events": 0, "silver.order_lines": 0}
     figures = {part: {a.path for a in client.list_artifacts(run.info.run_id)} for part, run in runs.items()}
     for part, figure in (("funnel", "funnel.png"), ("cohorts", "cohort_retention.png"), ("segments", "segments.png"),
@@ -165,5 +155,5 @@ def test_unknown_parts_and_missing_tables_are_clear_errors(spark, shop, tmp_path
 
 def _runs(shop):
     client = MlflowClient(shop["settings"].mlflow.tracking_uri)
-    experiment = client.get_experiment_by_name(tracking.experiment_name(shop["settings"], "analytics"))
+    experiment = client.get_experiment_by_name(tracking.experiment_name(shop["settings"].mlflow, "analytics"))
     return {run.info.run_name: run for run in client.search_runs([experiment.experiment_id])}

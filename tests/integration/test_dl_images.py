@@ -19,7 +19,8 @@ from shoplake.datasets import fashion_mnist
 from shoplake.datasets.fetch import FetchError, fetch
 from shoplake.datasets.png import encode_gray
 from shoplake.dl.lake_datasets import FASHION_MNIST, FASHION_MNIST_SCHEMA
-from shoplake.dl.runs import ITEM_EMBEDDINGS, SIMILAR_BY_IMAGE, run_embed_images, run_train_image_model
+from shoplake.catalog import GOLD_ITEM_EMBEDDINGS as ITEM_EMBEDDINGS, GOLD_VISUALLY_SIMILAR_ITEMS as SIMILAR_BY_IMAGE
+from shoplake.dl.on_lake import run_embed_images, run_train_image_model
 from shoplake.dl.vision.images import decode_image
 from shoplake.dl.vision.resnet import ARCHITECTURES
 from shoplake.lake import open_lake
@@ -56,7 +57,7 @@ def trained(spark, settings, tmp_path_factory):
                             image_test_rows=0)
     lake = open_lake(spark, cfg)
     lake.overwrite(spark.createDataFrame(small_fashion_mnist(cfg.paths.cache), FASHION_MNIST_SCHEMA), FASHION_MNIST)
-    return cfg, run_train_image_model(spark, cfg)
+    return cfg, run_train_image_model(open_lake(spark, cfg), cfg)
 
 
 def test_the_resnet_learns_from_lake_images_and_is_registered_with_its_run(trained):
@@ -113,7 +114,7 @@ def embedded(trained, spark, demo_shop):
     broken = spark.createDataFrame([("broken-image", b"\x00\x01"), ("no-image", None)], "product_id string, image binary")
     broken = broken.select("product_id", F.lit("Dress").alias("category"), "image")
     lake.overwrite(products.unionByName(broken, allowMissingColumns=True), "silver.products")
-    return cfg, lake, products.count(), run_embed_images(spark, cfg)
+    return cfg, lake, products.count(), run_embed_images(open_lake(spark, cfg), cfg)
 
 
 def test_every_product_with_a_good_image_gets_one_embedding(embedded):
@@ -161,7 +162,7 @@ def test_a_model_that_loses_to_its_baseline_is_not_registered_and_scoring_says_w
                             image_train_rows=0, image_test_rows=0)  # a learning rate too small to learn anything
     lake = open_lake(spark, cfg)
     lake.overwrite(spark.createDataFrame(small_fashion_mnist(cfg.paths.cache), FASHION_MNIST_SCHEMA), FASHION_MNIST)
-    summary = run_train_image_model(spark, cfg)
+    summary = run_train_image_model(open_lake(spark, cfg), cfg)
     assert summary["model_version"] is None
     assert summary["test_accuracy"] < summary["baseline_test_accuracy"]
     assert summary["gate"] == (f"test_accuracy {summary['test_accuracy']:.4f} does not beat the baseline's "
@@ -170,7 +171,7 @@ def test_a_model_that_loses_to_its_baseline_is_not_registered_and_scoring_says_w
     assert (client.get_run(summary["run_id"]).data.tags["passes_gate"], client.search_registered_models()) == ("false", [])
     with pytest.raises(NoRegisteredModel, match=f"latest train_images run \\({summary['run_id']}\\) was not registered: "
                                                 "test_accuracy .* does not beat the baseline's"):
-        run_embed_images(spark, cfg)
+        run_embed_images(open_lake(spark, cfg), cfg)
 
 
 def test_a_training_job_killed_after_an_epoch_resumes_from_its_checkpoint(spark, settings, tmp_path):
@@ -194,7 +195,7 @@ def test_a_training_job_killed_after_an_epoch_resumes_from_its_checkpoint(spark,
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
     assert job.returncode == -signal.SIGKILL, "the job ended before it could be killed"
-    summary = run_train_image_model(spark, cfg)
+    summary = run_train_image_model(open_lake(spark, cfg), cfg)
     assert summary["resumed_after_epoch"] >= 1
     history = MlflowClient(cfg.mlflow.tracking_uri).get_metric_history(summary["run_id"], "train_loss")
     assert [m.step for m in history] == [1, 2, 3]

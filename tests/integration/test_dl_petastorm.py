@@ -26,8 +26,8 @@ def _rows(spark, n=1200):
 
 
 def test_every_row_once_per_epoch_as_tensors_shuffled_differently_each_epoch(spark, dl_settings):
-    with converted(_rows(spark), dl_settings) as converter:
-        assert spark.conf.get(PARENT_CACHE_DIR_CONF) == cache_dir_url(dl_settings)
+    with converted(_rows(spark), dl_settings.dl) as converter:
+        assert spark.conf.get(PARENT_CACHE_DIR_CONF) == cache_dir_url(dl_settings.dl.petastorm_cache_dir)
         batches = PetastormBatches(converter, 100, shuffle=True, seed=1, workers=1)
         assert batches.rows == 1200 and len(batches) == 12
         orders = []
@@ -48,9 +48,9 @@ def test_every_row_once_per_epoch_as_tensors_shuffled_differently_each_epoch(spa
 
 
 def test_the_cache_is_removed_after_use_even_when_training_fails(spark, dl_settings):
-    folder = cache_dir_url(dl_settings).removeprefix("file://")
+    folder = cache_dir_url(dl_settings.dl.petastorm_cache_dir).removeprefix("file://")
     with pytest.raises(RuntimeError, match="boom"):
-        with converted(_rows(spark, 50), dl_settings) as converter:
+        with converted(_rows(spark, 50), dl_settings.dl) as converter:
             assert any(p.is_dir() for p in Path(folder).iterdir())
             assert len(converter) == 50
             raise RuntimeError("boom")
@@ -59,7 +59,7 @@ def test_the_cache_is_removed_after_use_even_when_training_fails(spark, dl_setti
 
 def test_an_empty_split_is_a_clear_error(spark, dl_settings):
     with pytest.raises(ValueError, match="the images validation split has no rows"):
-        with converted(_rows(spark, 10).where("row < 0"), dl_settings, "the images validation split"):
+        with converted(_rows(spark, 10).where("row < 0"), dl_settings.dl, "the images validation split"):
             pass
 
 

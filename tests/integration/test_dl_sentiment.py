@@ -10,7 +10,8 @@ from pyspark.sql import functions as F
 from shoplake.datasets.fetch import FetchError
 from shoplake.dl.classifier import load_registered_model
 from shoplake.dl.lake_datasets import CLOTHING_REVIEWS, clothing_reviews_frame
-from shoplake.dl.runs import PRODUCT_SENTIMENT, REVIEW_SENTIMENT, run_score_reviews, run_train_sentiment
+from shoplake.catalog import GOLD_PRODUCT_SENTIMENT as PRODUCT_SENTIMENT, GOLD_REVIEW_SENTIMENT as REVIEW_SENTIMENT
+from shoplake.dl.on_lake import run_score_reviews, run_train_sentiment
 from shoplake.dl.sampling import hash_sample
 from shoplake.dl.text.tokenizer import load_tokenizer
 from shoplake.dl.text.weights import minilm_folder
@@ -38,7 +39,7 @@ def trained(spark, settings, tmp_path_factory):
                                  ("bad-3", "wc1", None, None, "Nice", "No rating given", None)], REVIEWS.schema)
     lake = open_lake(spark, cfg)
     lake.overwrite(real.unionByName(bad), CLOTHING_REVIEWS)
-    return cfg, run_train_sentiment(spark, cfg)
+    return cfg, run_train_sentiment(open_lake(spark, cfg), cfg)
 
 
 def test_sentiment_is_trained_tested_on_held_out_reviews_and_registered(trained):
@@ -71,7 +72,7 @@ def scored(trained, spark, demo_shop):
                                     "rating", F.lit(None).cast("string").alias("title"), F.lit(" ").alias("text"),
                                     "review_time")
     lake.overwrite(reviews.select(*REVIEWS.schema.fieldNames()).unionByName(empty), "silver.reviews")
-    return cfg, lake, run_score_reviews(spark, cfg)
+    return cfg, lake, run_score_reviews(open_lake(spark, cfg), cfg)
 
 
 def test_every_review_with_text_is_scored_and_empty_ones_are_reported(scored):
@@ -92,7 +93,7 @@ def test_every_review_with_text_is_scored_and_empty_ones_are_reported(scored):
 
 def test_executor_scores_equal_the_model_run_on_the_driver(scored):
     cfg, lake, _ = scored
-    model, _ = load_registered_model(cfg, cfg.dl.text_registered_model)
+    model, _ = load_registered_model(cfg.mlflow, cfg.dl.text_registered_model)
     sample = (lake.read("silver.reviews").join(lake.read(REVIEW_SENTIMENT).select("review_id", "p_positive", "p_negative"),
                                                "review_id").orderBy("review_id").limit(5).collect())
     tokenizer = load_tokenizer(model.tokenizer_json, model.max_seq_len)

@@ -282,7 +282,7 @@ def test_reingesting_old_input_files_does_not_bring_the_customer_back(spark, era
     bronze_before = {t: lake.read(t).count() for t in ("bronze.orders", "bronze.clickstream")}
     replay_settings = replace(settings, paths=replace(settings.paths, inputs=str(replay)))
     for load in (ingest_clickstream, ingest_orders, ingest_catalog):
-        load(spark, lake, replay_settings, KEY.encode(), audit_key=AUDIT_KEY.encode())
+        load(lake, replay_settings, KEY.encode(), audit_key=AUDIT_KEY.encode())
     assert all(lake.read(t).count() > n for t, n in bronze_before.items())  # the replay did land
     held = counts([holding(lake.read(t), t, erased["customer"]).select(F.lit(t).alias("label"))
                    for t in lake_tables(lake, ["bronze", "silver"])])

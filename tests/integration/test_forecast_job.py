@@ -2,7 +2,6 @@
 the real monthly retail series, and bad input refused with a sentence a user understands."""
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 from datetime import timedelta
 
@@ -17,7 +16,7 @@ from shoplake.ml.forecast.features import history_length
 from shoplake.ml.forecast.load import FORECASTS, RETAIL_FORECASTS, forecast_demand, forecast_retail_series
 from shoplake.ml.forecast.series import ForecastInputError, shop_series
 from shoplake.ml.forecast.train import train_forecast
-from shoplake.runner import JobContext
+from tests.support.jobs import run_job_main
 
 pytestmark = pytest.mark.slow
 COPIED = ("gold.daily_item_sales", "silver.products")
@@ -92,7 +91,7 @@ def test_missing_days_are_filled_with_zero_sales_and_counted(shop):
 
 def test_real_monthly_series_are_forecast_from_their_own_last_month(shop, spark):
     cfg = shop["settings"]
-    summary = forecast_retail_series(spark, shop["lake"], cfg, ["aus-cafes-restaurants", "souvenir-shop-qld"])
+    summary = forecast_retail_series(shop["lake"], cfg, ["aus-cafes-restaurants", "souvenir-shop-qld"])
     rows = shop["lake"].read(RETAIL_FORECASTS).collect()
     frame = convert("retail-series", cfg.paths.cache)["item_sales"]
     ends = frame.groupby("item_id")["date"].max()
@@ -119,15 +118,5 @@ def test_series_too_short_for_the_lags_and_horizon_are_refused(shop, spark):
 
 
 def test_the_job_names_unknown_retail_series(shop, spark):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "jobs" / "train_forecast.py"
-    spec = importlib.util.spec_from_file_location("train_forecast_job", path)
-    job = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(job)
-    parser = argparse.ArgumentParser()
-    job.add_arguments(parser)
-    args = parser.parse_args(["--input", "retail-series", "--series", "nowhere-cafe"])
     with pytest.raises(ForecastInputError, match="unknown retail series nowhere-cafe; known: a"):
-        job.main(JobContext(spark=spark, settings=shop["settings"], args=args))
+        run_job_main(spark, shop["settings"], "train_forecast", "--input", "retail-series", "--series", "nowhere-cafe")

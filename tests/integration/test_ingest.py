@@ -55,9 +55,9 @@ def shop(spark, settings, tmp_path_factory):
 
 
 def run_all(spark, lake, cfg):
-    ingest_clickstream(spark, lake, cfg, KEY)
-    ingest_orders(spark, lake, cfg, KEY)
-    ingest_catalog(spark, lake, cfg, KEY)
+    ingest_clickstream(lake, cfg, KEY)
+    ingest_orders(lake, cfg, KEY)
+    ingest_catalog(lake, cfg, KEY)
     build_gold(lake, cfg)
 
 
@@ -193,7 +193,7 @@ def test_a_backlog_over_max_batch_mb_runs_in_several_batches_to_the_same_tables(
                   ingest=replace(cfg.ingest, max_batch_mb=mb_of_files(inputs / "clickstream", 3)))
     lake = open_lake(spark, cfg)
     files = len(list((inputs / "clickstream").rglob("*.json")))
-    assert ingest_clickstream(spark, lake, cfg, KEY)["batches"] >= max(2, files // 4)  # about 3 files a batch
+    assert ingest_clickstream(lake, cfg, KEY)["batches"] >= max(2, files // 4)  # about 3 files a batch
     assert event_rows(lake) == event_rows(shop["lake"])
     assert lake.read("silver.sessions").count() == shop["lake"].read("silver.sessions").count()
 
@@ -203,8 +203,8 @@ def test_rerun_on_same_inputs_changes_nothing(spark, shop):
     tables = ["bronze.clickstream", "bronze.orders", "bronze.quarantine", "silver.events", "silver.orders"]
     before = {t: lake.version(t) for t in tables}
     counts = {t: lake.read(t).count() for t in tables}
-    ingest_clickstream(spark, lake, cfg, KEY)
-    ingest_orders(spark, lake, cfg, KEY)
+    ingest_clickstream(lake, cfg, KEY)
+    ingest_orders(lake, cfg, KEY)
     assert {t: lake.version(t) for t in tables} == before  # no new commits at all
     assert {t: lake.read(t).count() for t in tables} == counts
 
@@ -263,7 +263,7 @@ def test_new_file_adds_only_its_records(spark, shop):
     # one brand-new event twice and one already ingested event: only the new ids reach silver
     old = input_lines(inputs, "clickstream")[0]
     (folder / "part-late.json").write_text("\n".join(new + [new[0], old]) + "\n")
-    ingest_clickstream(spark, lake, cfg, KEY)
+    ingest_clickstream(lake, cfg, KEY)
     assert spark._jsparkSession.sharedState().cacheManager().isEmpty(), "a micro-batch left a cached DataFrame"
     assert lake.read("bronze.clickstream").count() == bronze_before + 5
     silver = lake.read("silver.events")

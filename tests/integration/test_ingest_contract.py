@@ -72,7 +72,7 @@ def test_hostile_events_are_quarantined_each_with_its_reason(spark, shop):
     valid = [event("e-ok-1"), event("e-ok-2", product_id="1234", user_id="42")]
     lines = drop(inputs, "clickstream", valid + [r for records in expected.values() for r in records])
 
-    ingest_clickstream(spark, lake, cfg, KEY)
+    ingest_clickstream(lake, cfg, KEY)
 
     assert sorted(r.event_id for r in lake.read("silver.events").select("event_id").collect()) == ["e-ok-1", "e-ok-2"]
     assert quarantined(lake) == {json.dumps(r): reason for reason, records in expected.items() for r in records}
@@ -92,7 +92,7 @@ def test_hostile_orders_are_quarantined_each_with_its_reason(spark, shop):
     }
     drop(inputs, "orders", [order("o-ok")] + [r for records in expected.values() for r in records])
 
-    ingest_orders(spark, lake, cfg, KEY)
+    ingest_orders(lake, cfg, KEY)
 
     assert [r.order_id for r in lake.read("silver.orders").select("order_id").collect()] == ["o-ok"]
     assert quarantined(lake) == {json.dumps(r): reason for reason, records in expected.items() for r in records}
@@ -104,7 +104,7 @@ def test_configured_bounds_reach_the_ingest_job(spark, shop):
                event("e-long", query="q" * 17)]
     drop(inputs, "clickstream", records)
 
-    ingest_clickstream(spark, lake, cfg, KEY)
+    ingest_clickstream(lake, cfg, KEY)
 
     assert [r.event_id for r in lake.read("silver.events").select("event_id").collect()] == ["e-ok"]
     reasons = Counter(r.reason for r in lake.read("bronze.quarantine").select("reason").collect())

@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 
 from shoplake.ingest.errors import CheckpointUnwritable, InputFileError
 from shoplake.ingest.hadoop_folder import HadoopFolder
-from shoplake.ingest.ledger import InputFile
+from shoplake.ingest.file_ledger import InputFile
 from shoplake.ingest.load_clickstream import JOB, ingest_clickstream
 from shoplake.ingest.lock import ingest_lock
 from shoplake.ingest.read_files import checked, file_records
@@ -60,7 +60,7 @@ def shop(spark, settings, tmp_path):
                   paths=replace(settings.paths, inputs=str(inputs)))
     lake = open_lake(spark, cfg)
     return {"lake": lake, "settings": cfg, "folder": inputs / "clickstream" / DAY, "tmp": tmp_path,
-            "ingest": lambda: ingest_clickstream(spark, lake, cfg, KEY)}
+            "ingest": lambda: ingest_clickstream(lake, cfg, KEY)}
 
 
 def bronze_values(lake) -> Counter:
@@ -138,7 +138,7 @@ def test_moving_the_inputs_and_the_lake_ingests_nothing_again(spark, shop):
     cfg = replace(cfg, lake=replace(cfg.lake, root=str(moved / "lake")), paths=replace(cfg.paths, inputs=str(moved / "inputs")))
     lake = open_lake(spark, cfg)
     version = lake.version("bronze.clickstream")
-    figures = ingest_clickstream(spark, lake, cfg, KEY)
+    figures = ingest_clickstream(lake, cfg, KEY)
     assert figures["files"] == 0 and figures["batches"] == 0
     assert lake.version("bronze.clickstream") == version
     assert bronze_values(lake) == Counter(event(i) for i in (1, 2, 3))
@@ -152,7 +152,7 @@ def test_lines_of_erased_customers_are_counted_not_landed(spark, shop):
     lake.merge(listed, ERASURE_LIST, ["subject_hash"])
     erased_latin = event(12, user="u-erased", query="caf\u00e9").encode("latin-1") + b"\n"
     (shop["folder"] / "part-0.json").write_bytes(lines_of(1, 2) + lines_of(10, 11, user="u-erased") + erased_latin)
-    figures = ingest_clickstream(spark, lake, shop["settings"], KEY, audit_key=AUDIT_KEY)
+    figures = ingest_clickstream(lake, shop["settings"], KEY, audit_key=AUDIT_KEY)
     assert (figures["lines_read"], figures["lines_bronze"], figures["lines_erased"]) == (5, 2, 3)
     assert figures["lines_unreadable"] == 0  # the erased customer's undecodable line is left out too
     assert bronze_values(lake) == Counter([event(1), event(2)])
@@ -221,7 +221,7 @@ def test_an_unwritable_lake_root_is_named(spark, shop):
     blocker.write_text("not a folder")
     cfg = replace(shop["settings"], lake=replace(shop["settings"].lake, root=str(blocker / "lake")))
     with pytest.raises(CheckpointUnwritable, match="lake.root"):
-        ingest_clickstream(spark, open_lake(spark, cfg), cfg, KEY)
+        ingest_clickstream(open_lake(spark, cfg), cfg, KEY)
 
 
 def job_env(shop, **extra) -> dict[str, str]:

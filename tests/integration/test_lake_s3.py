@@ -245,13 +245,13 @@ def test_ingest_to_gold_on_s3_gives_the_same_tables_with_both_backends(spark_s3,
         lake = s3_lake_for(spark_s3, cfg, bucket, backend)
         cfg = dataclasses.replace(cfg, lake=dataclasses.replace(cfg.lake, root=lake.root, backend=backend))
         for load in (ingest_clickstream, ingest_orders, ingest_catalog):
-            load(spark_s3, lake, cfg, key, audit_key=audit_key)
+            load(lake, cfg, key, audit_key=audit_key)
         build_gold(lake, cfg)
         counts[backend] = {t: lake.read(t).count() for t in tables}
         assert all(counts[backend].values()), counts[backend]
         ledger = keys_under(s3_server, bucket, f"lake/_checkpoints/{JOB}/")
         assert "done/0.json" in ledger and "ingest.lock" not in ledger
-        assert ingest_clickstream(spark_s3, lake, cfg, key, audit_key=audit_key)["batches"] == 0  # the ledger knows every file
+        assert ingest_clickstream(lake, cfg, key, audit_key=audit_key)["batches"] == 0  # the ledger knows every file
     assert counts["delta-rs"] == counts["delta-spark"]
     # and the delta-rs backend reads what delta-spark wrote to S3
     rs = open_lake(spark_s3, dataclasses.replace(cfg, lake=dataclasses.replace(cfg.lake, backend="delta-rs")))

@@ -3,7 +3,6 @@ planted defects fail exactly the checks they target, the gate blocks build_gold 
 and lets it through once the data is fixed, and volume/drift compare against the previous
 successful run. Real Spark, Delta, Great Expectations and MLflow, in temp dirs."""
 import argparse
-import importlib.util
 import io
 import math
 import shutil
@@ -18,7 +17,7 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from shoplake.cli import main as cli_main
-from shoplake.datasets.cli import add_generator_arguments, config_from_args
+from shoplake.datasets.generator.flags import add_generator_arguments, config_from_args
 from shoplake.datasets.generator import generate
 from shoplake.ingest.load_clickstream import ingest_clickstream
 from shoplake.ingest.load_orders import ingest_orders
@@ -27,8 +26,8 @@ from shoplake.quality import QualityError, QualityGateFailed, check_layer, check
 from shoplake.quality.describe import describe
 from shoplake.quality.summary import report
 from shoplake.quality.store import latest_results
-from shoplake.quality.tables import TABLE_SPECS
-from shoplake.runner import JobContext, job_parser
+from shoplake.quality.specs import known_tables
+from tests.support.jobs import run_job_main
 
 pytestmark = pytest.mark.slow
 
@@ -91,19 +90,12 @@ def drifted(events):
                         .otherwise(F.col("event_type"))))
 
 
-def run_job(spark, settings, job, *argv):
-    spec = importlib.util.spec_from_file_location(job, ROOT / "jobs" / f"{job}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    args = job_parser(module.__doc__, getattr(module, "add_arguments", None)).parse_args(list(argv))
-    module.main(JobContext(spark=spark, settings=settings, args=args))
-
-
 def printed(function, *args):
-    """What ``function(*args)`` prints, with its return value checked to be 0 when it returns one."""
+    """What ``function(*args)`` prints, with its return value checked to be 0 when it returns an exit code."""
     out = io.StringIO()
     with redirect_stdout(out):
-        assert function(*args) in (None, 0)
+        result = function(*args)
+    assert not isinstance(result, int) or result == 0
     return out.getvalue()
 
 
@@ -127,11 +119,11 @@ def shop(spark, demo_shop, tmp_path_factory):
                       quality=replace(base.quality, freshness_max_delay_hours=24 * 365 * 20))
     strict = replace(lenient, quality=base.quality)
     lake = open_lake(spark, lenient)
-    out = {"lake": lake, "settings": lenient, "tables": [t for t in TABLE_SPECS if lake.exists(t)]}
+    out = {"lake": lake, "settings": lenient, "tables": [t for t in known_tables() if lake.exists(t)]}
     clean = {t: lake.version(t) for t in (EVENTS, LINES)}
     gold_before = lake.version(GOLD)
 
-    out["job_output"] = printed(run_job, spark, lenient, "quality_checks")
+    out["job_output"] = printed(run_job_main, spark, lenient, "quality_checks")
     out["versions_A"] = {t: lake.version(t) for t in out["tables"]}
     out["A"] = latest_results(lake)
     out["changed_only"] = check_tables(lake, lenient, changed_only=True)
@@ -142,7 +134,7 @@ def shop(spark, demo_shop, tmp_path_factory):
     lake.overwrite(planted(lake.read(LINES), "order_id", LINE_DEFECTS, now), LINES)
     out["B"] = check_tables(lake, lenient, [EVENTS, LINES], now=now)
     with pytest.raises(QualityGateFailed) as refused:
-        run_job(spark, strict, "build_gold")
+        run_job_main(spark, strict, "build_gold")
     out["refused"], out["gold_after_refusal"] = refused.value, lake.version(GOLD)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SHOPLAKE__LAKE__ROOT", lenient.lake.root)
@@ -150,14 +142,14 @@ def shop(spark, demo_shop, tmp_path_factory):
 
     lake.overwrite(drifted(lake.read(EVENTS, version=clean[EVENTS])), EVENTS)
     lake.overwrite(lake.read(LINES, version=clean[LINES]), LINES)
-    run_job(spark, strict, "build_gold")
+    run_job_main(spark, strict, "build_gold")
     out["C"] = latest_results(lake, [EVENTS, LINES])
     out["gold_versions"] = (gold_before, lake.version(GOLD))
     return out
 
 
 def test_every_table_passes_every_check_on_the_clean_demo_shop(shop):
-    assert set(shop["A"]) == set(shop["tables"]) and len(shop["tables"]) == len(TABLE_SPECS)
+    assert set(shop["A"]) == set(shop["tables"]) and len(shop["tables"]) == len(known_tables())
     assert {t: failed(results) for t, results in shop["A"].items() if failed(results)} == {}
     runs = {r.run_id for results in shop["A"].values() for r in results}
     assert len(runs) == 1, "one quality run checks all tables"
@@ -277,7 +269,7 @@ def test_model_jobs_run_alone_refuse_a_failed_input_version_before_training(shop
     runs_before = len(client.search_runs([e.experiment_id for e in client.search_experiments()]))
     try:
         with pytest.raises(QualityGateFailed, match=f"{table} version {good + 1} failed"):
-            run_job(spark, settings, job)
+            run_job_main(spark, settings, job)
         assert len(client.search_runs([e.experiment_id for e in client.search_experiments()])) == runs_before + 1, \
             "only the quality run of the gate's on-the-spot check, no training run"
     finally:
@@ -311,8 +303,8 @@ def test_a_shop_generated_with_the_default_dates_is_fresh_once_ingested(spark, s
     cfg = replace(settings, lake=replace(settings.lake, root=str(tmp_path / "lake")),
                   paths=replace(settings.paths, inputs=str(inputs)))
     lake = open_lake(spark, cfg)
-    ingest_clickstream(spark, lake, cfg, b"fresh-shop-key")
-    ingest_orders(spark, lake, cfg, b"fresh-shop-key")
+    ingest_clickstream(lake, cfg, b"fresh-shop-key")
+    ingest_orders(lake, cfg, b"fresh-shop-key")
     results = check_tables(lake, cfg, [EVENTS, "silver.orders"]).results()
     freshness = {table: by_check(checks)["freshness"] for table, checks in results.items()}
     assert all(check.success for check in freshness.values()), {t: describe(c) for t, c in freshness.items()}

@@ -106,7 +106,7 @@ def shop(spark, demo_shop, tmp_path_factory):
     settings = replace(base, lake=replace(base.lake, root=str(root / "lake")))
     lake = open_lake(spark, settings)
     write_stand_ins(lake)
-    path = run_job_main(spark, settings, "report", "--out", str(root / "out" / "report.html"))
+    path = run_job_main(spark, settings, "report", "--out", str(root / "out" / "report.html")).figures["report"]
     return {"settings": settings, "lake": lake, "path": path, "root": root}
 
 
@@ -125,11 +125,11 @@ def test_every_section_is_drawn_from_its_table(shop):
 def test_the_report_is_logged_to_mlflow_with_the_table_versions_it_read(shop):
     settings, lake = shop["settings"], shop["lake"]
     client = MlflowClient(settings.mlflow.tracking_uri)
-    experiment = client.get_experiment_by_name(tracking.experiment_name(settings, FAMILY))
+    experiment = client.get_experiment_by_name(tracking.experiment_name(settings.mlflow, FAMILY))
     run = client.search_runs([experiment.experiment_id], "metrics.sections_unavailable = 0")[0]
     assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["report.html"]
     assert run.data.metrics == {"sections_drawn": len(SECTIONS), "sections_unavailable": 0}
-    versions = tracking.table_versions(settings, run.info.run_id)
+    versions = tracking.table_versions(settings.mlflow, run.info.run_id)
     assert versions["gold.funnel_daily"] == lake.version("gold.funnel_daily") and "ops.dq_results" in versions
 
 
@@ -160,7 +160,7 @@ def test_the_browser_check_sees_a_resource_that_fails_to_load(shop, tmp_path):
 
 def test_sections_without_their_table_say_which_job_builds_it(spark, demo_shop, tmp_path):
     settings = demo_shop["settings"]
-    path = run_job_main(spark, settings, "report", "--out", str(tmp_path / "report.html"))
+    path = run_job_main(spark, settings, "report", "--out", str(tmp_path / "report.html")).figures["report"]
     html = open(path, encoding="utf-8").read()
     states = dict(re.findall(r'<section id="(\w+)" data-state="(\w+)"', html))
     assert states["funnel"] == "rendered"

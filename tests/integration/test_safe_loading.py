@@ -44,11 +44,11 @@ def test_a_logged_classifier_holds_no_pickle_and_loads_back_predicting_the_same(
     torch.manual_seed(0)
     model = ResNet("resnet-tiny", num_classes=10).eval()
     pixels = torch.rand(6, 28 * 28)
-    with tracking.start_run(store, "images"):
+    with tracking.start_run(store.mlflow, "images"):
         uri = log_classifier(model, pixels[:4])
     assert tracking.register_model(uri, "safe-resnet") == "1"
     expected = model(pixels).detach()
-    loaded, version = load_registered_model(store, "safe-resnet")
+    loaded, version = load_registered_model(store.mlflow, "safe-resnet")
     assert version == "1" and isinstance(loaded, ResNet) and not loaded.training
     assert torch.equal(loaded(pixels).detach(), expected)
     assert torch.equal(loaded.embed(pixels).detach(), model.embed(pixels).detach())  # what embed_images uses
@@ -61,11 +61,11 @@ def test_a_logged_classifier_holds_no_pickle_and_loads_back_predicting_the_same(
 
 def test_a_model_logged_as_a_pickle_is_refused_without_being_unpickled(store, tmp_path):
     Tripwire.marker = tmp_path / "unpickled"
-    with tracking.start_run(store, "images"):
+    with tracking.start_run(store.mlflow, "images"):
         info = mlflow.pytorch.log_model(Tripwire(2, 2), name="model", serialization_format="pickle")
     tracking.register_model(info.model_uri, "pickled-model")
     with pytest.raises(UnusableModel, match="was not logged as safetensors weights .*train it again"):
-        load_registered_model(store, "pickled-model")
+        load_registered_model(store.mlflow, "pickled-model")
     assert not Tripwire.marker.exists()
     mlflow.pytorch.load_model("models:/pickled-model/1")  # what loading it used to do
     assert Tripwire.marker.exists()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from shoplake.analytics.checks import require_columns
+from shoplake.analytics.errors import require_columns
 from shoplake.analytics.quantiles import QUANTILE_ERROR
 from shoplake.config.settings import AnalyticsSettings
 

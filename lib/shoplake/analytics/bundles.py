@@ -10,7 +10,7 @@ from pyspark.ml.fpm import FPGrowth
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.analytics.checks import require_columns
+from shoplake.analytics.errors import require_columns
 
 
 def baskets(order_lines: DataFrame) -> DataFrame:

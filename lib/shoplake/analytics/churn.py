@@ -20,11 +20,11 @@ from pyspark.ml.functions import vector_to_array
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.analytics.checks import require_columns
+from shoplake.analytics.errors import require_columns
 from shoplake.analytics.ranking import auc, precision_at_top
 from shoplake.ingest.clickstream import sessionize, sessions
 from shoplake.gold.transforms import user_features
-from shoplake.ingest.orders import REVENUE_STATUSES
+from shoplake.schemas import REVENUE_STATUSES
 
 FEATURES = ("recency_days", "days_since_seen", "frequency", "monetary", "sessions", "conversion_rate")
 LABEL = "churned"

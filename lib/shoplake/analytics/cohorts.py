@@ -10,8 +10,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.analytics.checks import require_columns
-from shoplake.ingest.orders import REVENUE_STATUSES
+from shoplake.analytics.errors import require_columns
+from shoplake.schemas import REVENUE_STATUSES
 
 PERIOD_DAYS = {"week": 7}
 

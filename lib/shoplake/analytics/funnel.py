@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from shoplake.analytics.checks import require_columns
+from shoplake.analytics.errors import require_columns
 from shoplake.ingest.clickstream import sessionize
-from shoplake.gold.transforms import FUNNEL_STEPS
+from shoplake.schemas import FUNNEL_STEPS
 
 EVENT_COLUMNS = ("event_id", "event_time", "user_id", "event_type", "device", "channel")
 SEGMENT_COLUMNS = ("date", "channel", "device")

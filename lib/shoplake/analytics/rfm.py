@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.analytics.checks import require_columns
+from shoplake.analytics.errors import require_columns
 from shoplake.analytics.quantiles import percentile_cuts, quantile_score
 
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")

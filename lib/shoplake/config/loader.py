@@ -113,7 +113,7 @@ def _set_dotted(raw: dict, dotted: str, value: Any, origin: str) -> None:
     if dataclasses.is_dataclass(section_type):
         declared = typing.get_type_hints(section_type).get(key)
         if declared is not None:
-            _coerce(declared, value, dotted, origin)  # a wrong type names the variable, not the file
+            coerce(declared, value, dotted, origin)  # a wrong type names the variable, not the file
     node[key] = value
 
 
@@ -132,11 +132,12 @@ def _build(cls: type, raw: Any, prefix: str, where: str):
         raise ConfigError(f"{where}: unknown key {key!r} (allowed in {prefix.rstrip('.') or 'top level'}: {', '.join(fields)})")
     values = {}
     for name, value in raw.items():
-        values[name] = _coerce(hints[name], value, prefix + name, where)
+        values[name] = coerce(hints[name], value, prefix + name, where)
     return cls(**values)
 
 
-def _coerce(hint: Any, value: Any, key: str, where: str):
+def coerce(hint: Any, value: Any, key: str, where: str):
+    """``value`` as the type ``hint`` declares (a clear :class:`ConfigError` naming ``key`` and ``where`` if it is not)."""
     if dataclasses.is_dataclass(hint):
         return _build(hint, value if value is not None else {}, key + ".", where)
     origin = typing.get_origin(hint)
@@ -144,12 +145,12 @@ def _coerce(hint: Any, value: Any, key: str, where: str):
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: {key!r} must be a list, got {value!r}")
         item_hint = typing.get_args(hint)[0]
-        return tuple(_coerce(item_hint, v, f"{key}[{i}]", where) for i, v in enumerate(value))
+        return tuple(coerce(item_hint, v, f"{key}[{i}]", where) for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: {key!r} must be a mapping, got {value!r}")
         value_hint = typing.get_args(hint)[1]
-        return {str(k): _coerce(value_hint, v, f"{key}.{k}", where) for k, v in value.items()}
+        return {str(k): coerce(value_hint, v, f"{key}.{k}", where) for k, v in value.items()}
     if origin in (typing.Union, types.UnionType):
         return value
     if hint is bool:

@@ -2,42 +2,36 @@
 
 Each section is a frozen dataclass; the loader in :mod:`shoplake.config.loader`
 checks every YAML key against these fields, so a key that is not declared here
-is an error. Later capabilities add their own sections here.
+is an error, and then each section's rules: a field declares its own with
+:func:`~shoplake.config.bounds.setting`, a section its rules across fields in ``cross_checks``.
+Later capabilities add their own sections here.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+
+from shoplake.config.bounds import (
+    Section,
+    above,
+    at_least,
+    at_most,
+    between,
+    check,
+    choice,
+    each,
+    each_key,
+    each_value,
+    known_keys,
+    non_empty,
+    setting,
+)
 
 LAKE_BACKENDS = ("auto", "delta-rs", "delta-spark")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 SPARK_LOG_LEVELS = ("ALL", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
 INPUT_SOURCES = ("clickstream", "orders", "products", "reviews")
-
-
-@dataclass(frozen=True)
-class SparkSettings:
-    """How the SparkSession is built (local runs) or submitted (spark-submit.sh)."""
-
-    master: str = "local[*]"
-    app_name: str = "shoplake"
-    shuffle_partitions: int = 8
-    ui: bool = False
-    driver_memory: str = "2g"
-    packages: tuple[str, ...] = ()
-    conf: dict[str, str] = field(default_factory=dict)
-
-    def validate(self) -> list[str]:
-        errors = []
-        if self.shuffle_partitions < 1:
-            errors.append("spark.shuffle_partitions: must be >= 1")
-        problem = master_problem(self.master)
-        if problem:
-            errors.append(f"spark.master: {problem}")
-        if not re.fullmatch(r"[0-9]+([kmgtp]b?|b)?", self.driver_memory.lower()):
-            errors.append(f"spark.driver_memory: {self.driver_memory!r} is not a memory size (e.g. 512m, 2g)")
-        return errors
 
 
 _MASTER_FORMS = (
@@ -57,121 +51,103 @@ def master_problem(master: str) -> str | None:
             "spark://HOST:PORT[,HOST:PORT...], yarn or k8s://URL")
 
 
+def _memory_problem(size: str) -> str | None:
+    if re.fullmatch(r"[0-9]+([kmgtp]b?|b)?", size.lower()):
+        return None
+    return f"{size!r} is not a memory size (e.g. 512m, 2g)"
+
+
 @dataclass(frozen=True)
-class LakeSettings:
+class SparkSettings(Section, name="spark"):
+    """How the SparkSession is built (local runs) or submitted (spark-submit.sh)."""
+
+    master: str = setting("local[*]", check(master_problem))
+    app_name: str = "shoplake"
+    shuffle_partitions: int = setting(8, at_least(1))
+    ui: bool = False
+    driver_memory: str = setting("2g", check(_memory_problem))
+    packages: tuple[str, ...] = ()
+    conf: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LakeSettings(Section, name="lake"):
     """Where the lake lives and which Delta engine writes it."""
 
-    root: str = "./lake"
-    backend: str = "auto"
-    vacuum_retention_hours: int = 168
-
-    def validate(self) -> list[str]:
-        errors = []
-        if self.backend not in LAKE_BACKENDS:
-            errors.append(f"lake.backend: {self.backend!r} is not one of {', '.join(LAKE_BACKENDS)}")
-        if self.vacuum_retention_hours < 0:
-            errors.append("lake.vacuum_retention_hours: must be >= 0")
-        if not self.root:
-            errors.append("lake.root: must not be empty")
-        return errors
+    root: str = setting("./lake", non_empty())
+    backend: str = setting("auto", choice(LAKE_BACKENDS))
+    vacuum_retention_hours: int = setting(168, at_least(0))
 
 
 @dataclass(frozen=True)
-class MlflowSettings:
+class MlflowSettings(Section, name="mlflow"):
     """MLflow tracking store and artifact location."""
 
-    tracking_uri: str = "sqlite:///mlflow.db"
+    tracking_uri: str = setting("sqlite:///mlflow.db", non_empty())
     artifact_root: str = "./mlartifacts"
     experiment_prefix: str = "shoplake"
 
-    def validate(self) -> list[str]:
-        return [] if self.tracking_uri else ["mlflow.tracking_uri: must not be empty"]
-
 
 @dataclass(frozen=True)
-class PathSettings:
+class PathSettings(Section, name="paths"):
     """Input drop folder and the cache that holds fetched datasets and weights."""
 
     inputs: str = "./data/inputs"
     cache: str = "~/.cache/shoplake"
 
-    def validate(self) -> list[str]:
-        return []
-
 
 @dataclass(frozen=True)
-class LoggingSettings:
+class LoggingSettings(Section, name="logging"):
     """Log level of the project's own logs and of Spark's."""
 
-    level: str = "INFO"
-    spark_level: str = "WARN"
+    level: str = setting("INFO", choice(LOG_LEVELS))
+    spark_level: str = setting("WARN", choice(SPARK_LOG_LEVELS))
 
-    def validate(self) -> list[str]:
-        errors = []
-        if self.level not in LOG_LEVELS:
-            errors.append(f"logging.level: {self.level!r} is not one of {', '.join(LOG_LEVELS)}")
-        if self.spark_level not in SPARK_LOG_LEVELS:
-            errors.append(
-                f"logging.spark_level: {self.spark_level!r} is not one of {', '.join(SPARK_LOG_LEVELS)}"
-            )
-        return errors
+
+def _as_utc(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+def _time_problem(text: str) -> str | None:
+    try:
+        _as_utc(text)
+    except ValueError:
+        return f"{text!r} is not an ISO-8601 date or time (e.g. 2000-01-01T00:00:00Z)"
+    return None
+
+
+def _text_columns() -> list[str]:
+    from shoplake.schemas import CONTRACTS  # pyspark's types: imported only when there are names to check
+
+    return sorted({f.name for source in INPUT_SOURCES for f in CONTRACTS[source].schema.fields
+                   if f.dataType.typeName() == "string"})
 
 
 @dataclass(frozen=True)
-class IngestSettings:
+class IngestSettings(Section, name="ingest"):
     """How inputs become bronze and silver tables."""
 
-    session_gap_minutes: int = 30
-    future_tolerance_minutes: int = 10
-    max_batch_mb: float = 4096
-    column_map: dict[str, dict[str, str]] = field(default_factory=dict)
+    session_gap_minutes: int = setting(30, at_least(1))
+    future_tolerance_minutes: int = setting(10, at_least(0))
+    max_batch_mb: float = setting(4096, above(0))
+    column_map: dict[str, dict[str, str]] = setting(
+        {}, known_keys(INPUT_SOURCES, "unknown source {name!r} (sources: {allowed})"))
     # records timed earlier are quarantined: before any real shop data read here (MovieLens: 1997),
     # after the zero times of broken clocks (1970-01-01, 0001-01-01)
-    min_event_time: str = "1990-01-01T00:00:00Z"
-    max_text_length: int = 4096  # characters of any text column of an input record
-    max_text_length_by_field: dict[str, int] = field(default_factory=dict)  # per column, e.g. {query: 1024}
+    min_event_time: str = setting("1990-01-01T00:00:00Z", check(_time_problem))
+    max_text_length: int = setting(4096, at_least(1))  # characters of any text column of an input record
+    max_text_length_by_field: dict[str, int] = setting(  # per column, e.g. {query: 1024}
+        {}, each_value(at_least(1)),
+        known_keys(_text_columns, "{name!r} is not a text column of an input (columns: {allowed})", every=True))
 
     def earliest_event_time(self) -> datetime:
         """``min_event_time`` as an aware UTC datetime (a time without a zone is UTC)."""
-        parsed = datetime.fromisoformat(self.min_event_time)
-        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+        return _as_utc(self.min_event_time)
 
     def text_limit(self, column: str) -> int:
         """The most characters a text column may hold."""
         return self.max_text_length_by_field.get(column, self.max_text_length)
-
-    def validate(self) -> list[str]:
-        errors = []
-        if self.session_gap_minutes < 1:
-            errors.append("ingest.session_gap_minutes: must be >= 1")
-        if self.future_tolerance_minutes < 0:
-            errors.append("ingest.future_tolerance_minutes: must be >= 0")
-        if not self.max_batch_mb > 0:
-            errors.append("ingest.max_batch_mb: must be > 0")
-        unknown = sorted(set(self.column_map) - set(INPUT_SOURCES))
-        if unknown:
-            errors.append(f"ingest.column_map: unknown source {unknown[0]!r} (sources: {', '.join(INPUT_SOURCES)})")
-        try:
-            self.earliest_event_time()
-        except ValueError:
-            errors.append(f"ingest.min_event_time: {self.min_event_time!r} is not an ISO-8601 date or time "
-                          "(e.g. 2000-01-01T00:00:00Z)")
-        if self.max_text_length < 1:
-            errors.append("ingest.max_text_length: must be >= 1")
-        errors += [f"ingest.max_text_length_by_field.{name}: must be >= 1"
-                   for name, limit in self.max_text_length_by_field.items() if limit < 1]
-        if self.max_text_length_by_field:
-            errors += _unknown_text_columns(self.max_text_length_by_field)
-        return errors
-
-
-def _unknown_text_columns(by_field: dict[str, int]) -> list[str]:
-    from shoplake.schemas import CONTRACTS  # pyspark's types: imported only when there are names to check
-
-    columns = sorted({f.name for source in INPUT_SOURCES for f in CONTRACTS[source].schema.fields
-                      if f.dataType.typeName() == "string"})
-    return [f"ingest.max_text_length_by_field: {name!r} is not a text column of an input "
-            f"(columns: {', '.join(columns)})" for name in sorted(set(by_field) - set(columns))]
 
 
 DEFAULT_INTERACTION_WEIGHTS = {
@@ -179,25 +155,36 @@ DEFAULT_INTERACTION_WEIGHTS = {
 }
 
 
+def _event_types() -> tuple[str, ...]:
+    from shoplake.schemas import EVENT_TYPES
+
+    return EVENT_TYPES
+
+
 @dataclass(frozen=True)
-class GoldSettings:
+class GoldSettings(Section, name="gold"):
     """How gold tables are derived: implicit-feedback weight of each event type."""
 
-    interaction_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERACTION_WEIGHTS))
-
-    def validate(self) -> list[str]:
-        from shoplake.schemas import EVENT_TYPES
-
-        unknown = sorted(set(self.interaction_weights) - set(EVENT_TYPES))
-        return [f"gold.interaction_weights: unknown event type {unknown[0]!r}"] if unknown else []
+    interaction_weights: dict[str, float] = setting(
+        DEFAULT_INTERACTION_WEIGHTS, known_keys(_event_types, "unknown event type {name!r}"))
 
 
 ALS_SPLITS = ("chrono", "stratified")
 RECOMMENDER_FAMILIES = ("als", "als+popularity", "cooccurrence")
+_ALS_COUNTS = "als.k, als.top_n and als.max_iter"  # one message for the fields of each group
+_ALS_GRIDS = "als.ranks, als.reg_params, als.alphas and als.half_lives_days"
+_ALS_POOLS = "als.candidate_pool and als.neighbours"
+
+
+def _families_problem(families: tuple[str, ...]) -> str | None:
+    if set(families) <= set(RECOMMENDER_FAMILIES) and ("als" in families or "als+popularity" in families):
+        return None
+    return (f"{', '.join(families) or 'none'} must include als or als+popularity (ALS is the core model) "
+            f"and only {', '.join(RECOMMENDER_FAMILIES)}")
 
 
 @dataclass(frozen=True)
-class AlsSettings:
+class AlsSettings(Section, name="als"):
     """How the recommender is trained and tuned (``train_als`` and the pipeline).
 
     The candidates are every ALS parameter combination (``ranks`` x ``reg_params`` x ``alphas``)
@@ -207,46 +194,34 @@ class AlsSettings:
     the core model unless another family wins by more than noise.
     """
 
-    split: str = "chrono"
-    train_ratio: float = 0.75
-    k: int = 10
-    ranks: tuple[int, ...] = (32, 64)
-    reg_params: tuple[float, ...] = (0.1, 0.2, 0.3)
-    alphas: tuple[float, ...] = (0.5, 1.0, 2.0)
-    max_iter: int = 15
-    half_lives_days: tuple[float, ...] = (0.0, 14.0)
-    popularity_weights: tuple[float, ...] = (0.25, 0.5, 0.75)
-    families: tuple[str, ...] = RECOMMENDER_FAMILIES
-    candidate_pool: int = 50
-    neighbours: int = 50
-    top_n: int = 10
+    split: str = setting("chrono", choice(ALS_SPLITS))
+    train_ratio: float = setting(0.75, between(0, 1, "()", text="must be between 0 and 1"))
+    k: int = setting(10, at_least(1, key=_ALS_COUNTS))
+    ranks: tuple[int, ...] = setting((32, 64), non_empty(key=_ALS_GRIDS))
+    reg_params: tuple[float, ...] = setting((0.1, 0.2, 0.3), non_empty(key=_ALS_GRIDS))
+    alphas: tuple[float, ...] = setting((0.5, 1.0, 2.0), non_empty(key=_ALS_GRIDS))
+    max_iter: int = setting(15, at_least(1, key=_ALS_COUNTS))
+    half_lives_days: tuple[float, ...] = setting(
+        (0.0, 14.0), non_empty(key=_ALS_GRIDS), each(at_least(0, note="0: no recency weighting")))
+    popularity_weights: tuple[float, ...] = setting(
+        (0.25, 0.5, 0.75), each(between(0, 1, "()", text="each must be between 0 and 1 (exclusive)")))
+    families: tuple[str, ...] = setting(RECOMMENDER_FAMILIES, check(_families_problem))
+    candidate_pool: int = setting(50, at_least(1, key=_ALS_POOLS))
+    neighbours: int = setting(50, at_least(1, key=_ALS_POOLS))
+    top_n: int = setting(10, at_least(1, key=_ALS_COUNTS))
     registered_model: str = "shoplake-als"
 
-    def validate(self) -> list[str]:
-        errors = []
-        if self.split not in ALS_SPLITS:
-            errors.append(f"als.split: {self.split!r} is not one of {', '.join(ALS_SPLITS)}")
-        if not 0 < self.train_ratio < 1:
-            errors.append("als.train_ratio: must be between 0 and 1")
-        if self.k < 1 or self.top_n < 1 or self.max_iter < 1:
-            errors.append("als.k, als.top_n and als.max_iter: must be >= 1")
-        if not (self.ranks and self.reg_params and self.alphas and self.half_lives_days):
-            errors.append("als.ranks, als.reg_params, als.alphas and als.half_lives_days: must not be empty")
-        if any(h < 0 for h in self.half_lives_days):
-            errors.append("als.half_lives_days: must be >= 0 (0: no recency weighting)")
-        if any(not 0 < w < 1 for w in self.popularity_weights):
-            errors.append("als.popularity_weights: each must be between 0 and 1 (exclusive)")
-        unknown = sorted(set(self.families) - set(RECOMMENDER_FAMILIES))
-        if unknown or "als" not in self.families and "als+popularity" not in self.families:
-            errors.append(f"als.families: {', '.join(self.families) or 'none'} must include als or als+popularity "
-                          f"(ALS is the core model) and only {', '.join(RECOMMENDER_FAMILIES)}")
-        if self.candidate_pool < 1 or self.neighbours < 1:
-            errors.append("als.candidate_pool and als.neighbours: must be >= 1")
-        return errors
+
+def _regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression ({exc})"
+    return None
 
 
 @dataclass(frozen=True)
-class PrivacySettings:
+class PrivacySettings(Section, name="privacy"):
     """Keyed pseudonymization of customer and user ids, and the key of the erasure records.
 
     The pseudonym key is read from ``key`` or, when that is empty, from the environment variable
@@ -261,30 +236,22 @@ class PrivacySettings:
     """
 
     key: str = ""
-    key_env: str = "SHOPLAKE_PSEUDONYM_KEY"
+    key_env: str = setting("SHOPLAKE_PSEUDONYM_KEY", non_empty("must name an environment variable"))
     audit_key: str = ""
-    audit_key_env: str = "SHOPLAKE_AUDIT_KEY"
+    audit_key_env: str = setting("SHOPLAKE_AUDIT_KEY", non_empty("must name an environment variable"))
     key_dir: str = ""
     require_key: bool = False
-    identity_columns: tuple[str, ...] = ("customer_id", "user_id")
-    email_pattern: str = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-    phone_pattern: str = r"(?<![\w.+-])(\+\d{1,3}[ .-]?)?(\(\d{2,4}\)|\d{2,4})[ .-]\d{3,4}[ .-]\d{3,4}(?![\w.-])"
+    identity_columns: tuple[str, ...] = setting(("customer_id", "user_id"), non_empty("must name at least one column"))
+    email_pattern: str = setting(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", check(_regex_problem))
+    phone_pattern: str = setting(
+        r"(?<![\w.+-])(\+\d{1,3}[ .-]?)?(\(\d{2,4}\)|\d{2,4})[ .-]\d{3,4}[ .-]\d{3,4}(?![\w.-])", check(_regex_problem))
 
-    def validate(self) -> list[str]:
-        import re
-
-        errors = [f"privacy.{name}: must name an environment variable"
-                  for name in ("key_env", "audit_key_env") if not getattr(self, name)]
+    def cross_checks(self) -> list[str]:
+        """The audit key (and its variable) differs from the pseudonym key (and its variable)."""
         if self.key_env == self.audit_key_env or (self.key and self.key == self.audit_key):
-            errors.append("privacy.audit_key: must differ from the pseudonym key (and audit_key_env from key_env)")
-        if not self.identity_columns:
-            errors.append("privacy.identity_columns: must name at least one column")
-        for name in ("email_pattern", "phone_pattern"):
-            try:
-                re.compile(getattr(self, name))
-            except re.error as exc:
-                errors.append(f"privacy.{name}: not a valid regular expression ({exc})")
-        return errors
+            return ["privacy.audit_key: must differ from the pseudonym key (and audit_key_env from key_env)"]
+        return []
 
 
 DEFAULT_SEGMENT_RULES = {
@@ -298,8 +265,21 @@ DEFAULT_SEGMENT_RULES = {
 COHORT_PERIODS = ("week", "month")
 
 
+def _blank_condition(condition: str) -> str | None:
+    return None if str(condition).strip() else "the condition must not be empty"
+
+
+def _cutoff_problem(cutoff: str) -> str | None:
+    if cutoff:
+        try:
+            date.fromisoformat(cutoff)
+        except ValueError:
+            return f"{cutoff!r} is not a date (YYYY-MM-DD) or empty"
+    return None
+
+
 @dataclass(frozen=True)
-class AnalyticsSettings:
+class AnalyticsSettings(Section, name="analytics"):
     """Shop analytics: funnel window, cohort period, RFM segmentation, bundles, anomaly thresholds, churn.
 
     ``segment_rules`` names KMeans segments: an ordered mapping of name to a SQL condition on a
@@ -313,66 +293,40 @@ class AnalyticsSettings:
     on ``churn_train_cutoffs`` cutoffs ``churn_cutoff_step_days`` apart, ending at that one.
     """
 
-    funnel_within_days: int = 7
-    cohort_period: str = "week"
-    cohort_max_periods: int = 26
-    rfm_score_levels: int = 5
+    funnel_within_days: int = setting(7, at_least(1))
+    cohort_period: str = setting("week", choice(COHORT_PERIODS))
+    cohort_max_periods: int = setting(26, at_least(1))
+    rfm_score_levels: int = setting(5, between(2, 10, text="must be between 2 and 10"))
     segment_k_min: int = 2
     segment_k_max: int = 8
-    segment_rules: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEGMENT_RULES))
+    segment_rules: dict[str, str] = setting(DEFAULT_SEGMENT_RULES, each_value(check(_blank_condition)))
     segment_default_name: str = "regulars"
-    bundle_min_support: float = 0.002
-    bundle_min_confidence: float = 0.1
-    bundle_min_lift: float = 2.0
-    anomaly_amount_z: float = 3.5
-    anomaly_items_z: float = 5.0
-    anomaly_velocity_minutes: int = 30
-    anomaly_velocity_orders: int = 3
-    anomaly_refund_days: int = 30
-    anomaly_refund_orders: int = 2
-    anomaly_browse_minutes: int = 120
-    anomaly_no_browsing_weight: float = 0.5
-    churn_horizon_days: int = 30
-    churn_cutoff: str = ""
-    churn_test_share: float = 0.3
-    churn_train_cutoffs: int = 4
-    churn_cutoff_step_days: int = 7
-    churn_max_iter: int = 40
-    churn_max_depth: int = 4
+    bundle_min_support: float = setting(0.002, between(0, 1, "(]"))
+    bundle_min_confidence: float = setting(0.1, between(0, 1))
+    bundle_min_lift: float = setting(2.0, above(0))
+    anomaly_amount_z: float = setting(3.5, above(0))
+    anomaly_items_z: float = setting(5.0, above(0))
+    anomaly_velocity_minutes: int = setting(30, at_least(1))
+    anomaly_velocity_orders: int = setting(3, at_least(1))
+    anomaly_refund_days: int = setting(30, at_least(1))
+    anomaly_refund_orders: int = setting(2, at_least(1))
+    anomaly_browse_minutes: int = setting(120, at_least(1))
+    anomaly_no_browsing_weight: float = setting(
+        0.5, between(0, 1, "[)", note="browsing alone never flags an order"))
+    churn_horizon_days: int = setting(30, at_least(1))
+    churn_cutoff: str = setting("", check(_cutoff_problem))
+    churn_test_share: float = setting(0.3, between(0, 1, "()"))
+    churn_train_cutoffs: int = setting(4, at_least(1))
+    churn_cutoff_step_days: int = setting(7, at_least(1))
+    churn_max_iter: int = setting(40, at_least(1))
+    churn_max_depth: int = setting(4, at_least(1))
     seed: int = 42
 
-    def validate(self) -> list[str]:
-        from datetime import date
-
-        errors = [f"analytics.{name}: must be >= 1" for name in (
-            "funnel_within_days", "cohort_max_periods", "anomaly_velocity_minutes", "anomaly_velocity_orders",
-            "anomaly_refund_days", "anomaly_refund_orders", "anomaly_browse_minutes", "churn_horizon_days",
-            "churn_train_cutoffs", "churn_cutoff_step_days", "churn_max_iter", "churn_max_depth")
-            if getattr(self, name) < 1]
-        if self.cohort_period not in COHORT_PERIODS:
-            errors.append(f"analytics.cohort_period: {self.cohort_period!r} is not one of {', '.join(COHORT_PERIODS)}")
-        if not 2 <= self.rfm_score_levels <= 10:
-            errors.append("analytics.rfm_score_levels: must be between 2 and 10")
-        if not 2 <= self.segment_k_min <= self.segment_k_max:
-            errors.append("analytics.segment_k_min/segment_k_max: need 2 <= segment_k_min <= segment_k_max")
-        errors += [f"analytics.segment_rules.{name}: the condition must not be empty"
-                   for name, condition in self.segment_rules.items() if not str(condition).strip()]
-        if not 0 < self.bundle_min_support <= 1:
-            errors.append("analytics.bundle_min_support: must be in (0, 1]")
-        if not 0 <= self.bundle_min_confidence <= 1:
-            errors.append("analytics.bundle_min_confidence: must be in [0, 1]")
-        errors += [f"analytics.{name}: must be > 0" for name in ("bundle_min_lift", "anomaly_amount_z", "anomaly_items_z")
-                   if getattr(self, name) <= 0]
-        if not 0 <= self.anomaly_no_browsing_weight < 1:
-            errors.append("analytics.anomaly_no_browsing_weight: must be in [0, 1) (browsing alone never flags an order)")
-        if not 0 < self.churn_test_share < 1:
-            errors.append("analytics.churn_test_share: must be in (0, 1)")
-        if self.churn_cutoff:
-            try:
-                date.fromisoformat(self.churn_cutoff)
-            except ValueError:
-                errors.append(f"analytics.churn_cutoff: {self.churn_cutoff!r} is not a date (YYYY-MM-DD) or empty")
-        return errors
+    def cross_checks(self) -> list[str]:
+        """The KMeans segment counts: at least 2, the least no more than the most."""
+        if 2 <= self.segment_k_min <= self.segment_k_max:
+            return []
+        return ["analytics.segment_k_min/segment_k_max: need 2 <= segment_k_min <= segment_k_max"]
 
 
 FORECAST_LOSSES = ("squared", "absolute")
@@ -385,8 +339,26 @@ def _as_ints(values) -> tuple:
     return tuple(int(v) if str(v).lstrip("-").isdigit() else v for v in values)
 
 
+def _integers_from(least: int):
+    """What is wrong with a list that must hold integers >= ``least`` and not be empty, or ``None``."""
+    def problem(values: tuple) -> str | None:
+        if values and all(isinstance(v, int) and v >= least for v in values):
+            return None
+        return f"must be a non-empty list of integers >= {least}, got {list(values)}"
+
+    return problem
+
+
+def _holiday_problem(text: str) -> str | None:
+    try:
+        date.fromisoformat(text if len(text) == 10 else f"2000-{text}")
+    except ValueError:
+        return f"{text!r} is not MM-DD or YYYY-MM-DD"
+    return None
+
+
 @dataclass(frozen=True)
-class ForecastSettings:
+class ForecastSettings(Section, name="forecast"):
     """Demand forecasting (``train_forecast``): one global GBTRegressor, direct multi-horizon strategy.
 
     The top-level keys describe the shop's daily series. ``monthly`` overrides the series keys
@@ -403,30 +375,31 @@ class ForecastSettings:
     ``squared`` fits the mean, and converges faster on the few rows of smooth monthly series.
     """
 
-    frequency: str = "day"
-    horizon: int = 14
-    season_length: int = 7
-    lags: tuple[int, ...] = (1, 2, 3, 7, 14, 21, 28)
-    windows: tuple[int, ...] = (7, 28)
-    seasonal_cycles: int = 4
-    folds: int = 3
-    fold_step: int = 0
-    holidays: tuple[str, ...] = ("01-01", "12-24", "12-25", "12-26", "12-31")
-    interval_level: float = 0.8
-    loss: str = "absolute"
-    max_iter: int = 60
-    max_depth: int = 5
-    step_size: float = 0.1
-    subsampling_rate: float = 0.8
-    min_instances_per_node: int = 20
-    max_bins: int = 32
-    max_training_rows: int = 500_000
-    plot_items: int = 6
-    registered_model: str = "shoplake-forecast"
+    frequency: str = setting("day", choice(FORECAST_FREQUENCIES))
+    horizon: int = setting(14, at_least(1))
+    season_length: int = setting(7, at_least(1))
+    lags: tuple[int, ...] = setting((1, 2, 3, 7, 14, 21, 28), check(_integers_from(1)))
+    windows: tuple[int, ...] = setting((7, 28), check(_integers_from(2)))
+    seasonal_cycles: int = setting(4, at_least(1))
+    folds: int = setting(3, at_least(1))
+    fold_step: int = setting(0, at_least(0, key="forecast.fold_step/plot_items"))
+    holidays: tuple[str, ...] = setting(("01-01", "12-24", "12-25", "12-26", "12-31"), each(check(_holiday_problem)))
+    interval_level: float = setting(0.8, between(0, 0.999, "(]", text="must be in (0, 1)"))
+    loss: str = setting("absolute", choice(FORECAST_LOSSES))
+    max_iter: int = setting(60, at_least(1))
+    max_depth: int = setting(5, at_least(1))
+    step_size: float = setting(0.1, between(0, 1, "(]"))
+    subsampling_rate: float = setting(0.8, between(0, 1, "(]"))
+    min_instances_per_node: int = setting(20, at_least(1))
+    max_bins: int = setting(32, at_least(2))
+    max_training_rows: int = setting(500_000, at_least(1))
+    plot_items: int = setting(6, at_least(0, key="forecast.fold_step/plot_items"))
+    registered_model: str = setting("shoplake-forecast", non_empty())
     seed: int = 42
-    monthly: dict[str, object] = field(default_factory=lambda: {
-        "horizon": 12, "season_length": 12, "lags": [1, 2, 3, 6, 12, 24], "windows": [3, 12],
-        "seasonal_cycles": 2, "folds": 3, "loss": "squared"})
+    monthly: dict[str, object] = setting(
+        {"horizon": 12, "season_length": 12, "lags": [1, 2, 3, 6, 12, 24], "windows": [3, 12],
+         "seasonal_cycles": 2, "folds": 3, "loss": "squared"},
+        known_keys(FORECAST_MONTHLY_KEYS, "unknown key {name!r} (allowed: {allowed})"))
 
     def __post_init__(self):
         object.__setattr__(self, "lags", _as_ints(self.lags))
@@ -444,43 +417,14 @@ class ForecastSettings:
         return replace(self, frequency="month", holidays=(), monthly={},
                        registered_model=f"{self.registered_model}-monthly", **overrides)
 
-    def validate(self) -> list[str]:
-        from datetime import date
-
-        errors = [f"forecast.{name}: must be >= 1" for name in (
-            "horizon", "season_length", "seasonal_cycles", "folds", "max_iter", "max_depth", "min_instances_per_node",
-            "max_training_rows") if getattr(self, name) < 1]
-        if self.frequency not in FORECAST_FREQUENCIES:
-            errors.append(f"forecast.frequency: {self.frequency!r} is not one of {', '.join(FORECAST_FREQUENCIES)}")
-        if self.fold_step < 0 or self.plot_items < 0:
-            errors.append("forecast.fold_step/plot_items: must be >= 0")
-        for name, least in (("lags", 1), ("windows", 2)):
-            values = getattr(self, name)
-            if not values or not all(isinstance(v, int) and v >= least for v in values):
-                errors.append(f"forecast.{name}: must be a non-empty list of integers >= {least}, got {list(values)}")
-        for name in ("interval_level", "step_size", "subsampling_rate"):
-            if not 0 < getattr(self, name) <= (1 if name != "interval_level" else 0.999):
-                errors.append(f"forecast.{name}: must be in (0, 1{')' if name == 'interval_level' else ']'}")
-        if self.max_bins < 2:
-            errors.append("forecast.max_bins: must be >= 2")
-        if self.loss not in FORECAST_LOSSES:
-            errors.append(f"forecast.loss: {self.loss!r} is not one of {', '.join(FORECAST_LOSSES)}")
-        if not self.registered_model:
-            errors.append("forecast.registered_model: must not be empty")
-        for text in self.holidays:
-            try:
-                date.fromisoformat(text if len(text) == 10 else f"2000-{text}")
-            except ValueError:
-                errors.append(f"forecast.holidays: {text!r} is not MM-DD or YYYY-MM-DD")
-        unknown = sorted(set(self.monthly) - set(FORECAST_MONTHLY_KEYS))
-        if unknown:
-            errors.append(f"forecast.monthly: unknown key {unknown[0]!r} (allowed: {', '.join(FORECAST_MONTHLY_KEYS)})")
-        elif self.monthly and self.frequency == "day":
-            try:
-                errors += [e.replace("forecast.", "forecast.monthly.", 1) for e in self.for_frequency("month").validate()]
-            except (TypeError, ValueError) as exc:
-                errors.append(f"forecast.monthly: {exc}")
-        return errors
+    def cross_checks(self) -> list[str]:
+        """The monthly profile: ``monthly`` applied over the daily settings must be valid too."""
+        if not self.monthly or self.frequency != "day" or set(self.monthly) - set(FORECAST_MONTHLY_KEYS):
+            return []
+        try:
+            return [e.replace("forecast.", "forecast.monthly.", 1) for e in self.for_frequency("month").validate()]
+        except (TypeError, ValueError) as exc:
+            return [f"forecast.monthly: {exc}"]
 
 
 DL_DEVICES = ("auto", "cpu", "cuda")
@@ -488,7 +432,7 @@ RESNET_ARCHITECTURES = ("resnet-tiny", "resnet-narrow", "resnet-small", "resnet1
 
 
 @dataclass(frozen=True)
-class DlSettings:
+class DlSettings(Section, name="dl"):
     """Deep learning (``train_sentiment``, ``score_reviews``, ``train_image_model``, ``embed_images``).
 
     Data reaches torch through petastorm, materialised under ``petastorm_cache_dir`` (removed
@@ -503,74 +447,54 @@ class DlSettings:
     also reaches the absolute floors ``text_min_auc``, ``text_min_macro_f1`` and ``image_min_accuracy``.
     """
 
-    petastorm_cache_dir: str = "./data/petastorm-cache"
-    checkpoint_dir: str = "./data/checkpoints"
-    device: str = "auto"
-    reader_workers: int = 2
-    row_group_bytes: int = 8_388_608
-    progress_every_s: float = 30.0
+    petastorm_cache_dir: str = setting("./data/petastorm-cache", non_empty())
+    checkpoint_dir: str = setting("./data/checkpoints", non_empty())
+    device: str = setting("auto", choice(DL_DEVICES))
+    reader_workers: int = setting(2, at_least(1))
+    row_group_bytes: int = setting(8_388_608, at_least(1))
+    progress_every_s: float = setting(30.0, at_least(0))
     seed: int = 42
-    validation_fraction: float = 0.1
-    inference_batch_size: int = 256
-    text_rows: int = 0
-    text_test_fraction: float = 0.2
-    text_max_seq_len: int = 128
-    text_encoder_layers: int = 0
-    text_batch_size: int = 32
-    text_length_pool: int = 0
-    text_epochs: int = 2
-    text_lr: float = 5e-5
-    text_registered_model: str = "shoplake-sentiment"
-    text_min_auc: float = 0.93
-    text_min_macro_f1: float = 0.70
-    image_arch: str = "resnet-small"
-    image_size: int = 28
-    image_train_rows: int = 0
-    image_test_rows: int = 0
-    image_batch_size: int = 128
-    image_epochs: int = 8
-    image_lr: float = 0.003
+    validation_fraction: float = setting(0.1, between(0, 1, "()"))
+    inference_batch_size: int = setting(256, at_least(1))
+    text_rows: int = setting(0, at_least(0))
+    text_test_fraction: float = setting(0.2, between(0, 1, "()"))
+    text_max_seq_len: int = setting(128, at_least(1), at_most(512, "MiniLM reads at most 512 tokens"))
+    text_encoder_layers: int = setting(0, at_least(0))
+    text_batch_size: int = setting(32, at_least(1))
+    text_length_pool: int = setting(0, at_least(0))
+    text_epochs: int = setting(2, at_least(1))
+    text_lr: float = setting(5e-5, above(0))
+    text_registered_model: str = setting("shoplake-sentiment", non_empty())
+    text_min_auc: float = setting(0.93, between(0, 1))
+    text_min_macro_f1: float = setting(0.70, between(0, 1))
+    image_arch: str = setting("resnet-small", choice(RESNET_ARCHITECTURES))
+    image_size: int = setting(28, at_least(1))
+    image_train_rows: int = setting(0, at_least(0))
+    image_test_rows: int = setting(0, at_least(0))
+    image_batch_size: int = setting(128, at_least(1))
+    image_epochs: int = setting(8, at_least(1))
+    image_lr: float = setting(0.003, above(0))
     pretrained_resnet_path: str = ""
-    image_registered_model: str = "shoplake-resnet"
-    image_min_accuracy: float = 0.92
+    image_registered_model: str = setting("shoplake-resnet", non_empty())
+    image_min_accuracy: float = setting(0.92, between(0, 1))
     beat_baseline: bool = True
     enforce_floors: bool = True
-    similar_k: int = 10
-    similarity_block_size: int = 2048
+    similar_k: int = setting(10, at_least(1))
+    similarity_block_size: int = setting(2048, at_least(1))
 
-    def validate(self) -> list[str]:
-        errors = [f"dl.{name}: must be >= 1" for name in (
-            "reader_workers", "row_group_bytes", "inference_batch_size", "text_max_seq_len", "text_batch_size",
-            "text_epochs", "image_size", "image_batch_size", "image_epochs", "similar_k", "similarity_block_size")
-            if getattr(self, name) < 1]
-        errors += [f"dl.{name}: must be >= 0" for name in (
-            "text_rows", "text_encoder_layers", "text_length_pool", "image_train_rows", "image_test_rows",
-            "progress_every_s")
-            if getattr(self, name) < 0]
-        errors += [f"dl.{name}: must be in (0, 1)" for name in ("validation_fraction", "text_test_fraction")
-                   if not 0 < getattr(self, name) < 1]
+    def cross_checks(self) -> list[str]:
+        """Rows are left to train on after the validation and test shares; enforced floors are not all 0."""
+        errors = []
         if self.validation_fraction + self.text_test_fraction >= 1:
             errors.append("dl.validation_fraction + dl.text_test_fraction: must leave rows to train on (< 1)")
-        errors += [f"dl.{name}: must be > 0" for name in ("text_lr", "image_lr") if getattr(self, name) <= 0]
-        floors = ("text_min_auc", "text_min_macro_f1", "image_min_accuracy")
-        errors += [f"dl.{name}: must be in [0, 1]" for name in floors if not 0 <= getattr(self, name) <= 1]
-        if self.enforce_floors and not any(getattr(self, name) for name in floors):
+        if self.enforce_floors and not any((self.text_min_auc, self.text_min_macro_f1, self.image_min_accuracy)):
             errors.append("dl.enforce_floors: every floor (dl.text_min_*, dl.image_min_accuracy) is 0; "
                           "set them or turn enforce_floors off")
-        if self.text_max_seq_len > 512:
-            errors.append("dl.text_max_seq_len: MiniLM reads at most 512 tokens")
-        if self.device not in DL_DEVICES:
-            errors.append(f"dl.device: {self.device!r} is not one of {', '.join(DL_DEVICES)}")
-        if self.image_arch not in RESNET_ARCHITECTURES:
-            errors.append(f"dl.image_arch: {self.image_arch!r} is not one of {', '.join(RESNET_ARCHITECTURES)}")
-        for name in ("petastorm_cache_dir", "checkpoint_dir", "text_registered_model", "image_registered_model"):
-            if not getattr(self, name):
-                errors.append(f"dl.{name}: must not be empty")
         return errors
 
 
 @dataclass(frozen=True)
-class ReportSettings:
+class ReportSettings(Section, name="report"):
     """The HTML report (``shoplake report``): where it is written and how much each section shows.
 
     ``top_items`` products (by revenue) get a forecast-vs-actual panel over the last
@@ -578,18 +502,12 @@ class ReportSettings:
     ``sentiment_products`` products (most reviewed) are shown.
     """
 
-    output: str = "./report.html"
-    top_items: int = 4
-    history_days: int = 56
-    top_bundles: int = 10
-    recommendation_examples: int = 5
-    sentiment_products: int = 12
-
-    def validate(self) -> list[str]:
-        errors = [f"report.{name}: must be >= 1" for name in (
-            "top_items", "history_days", "top_bundles", "recommendation_examples", "sentiment_products")
-            if getattr(self, name) < 1]
-        return errors + ([] if self.output else ["report.output: must not be empty"])
+    output: str = setting("./report.html", non_empty())
+    top_items: int = setting(4, at_least(1))
+    history_days: int = setting(56, at_least(1))
+    top_bundles: int = setting(10, at_least(1))
+    recommendation_examples: int = setting(5, at_least(1))
+    sentiment_products: int = setting(12, at_least(1))
 
 
 QUALITY_SEVERITIES = ("critical", "warning")
@@ -599,8 +517,15 @@ DEFAULT_CHECK_SEVERITY = {
 }
 
 
+def _severity_key_problem(key: str) -> str | None:
+    table, _, check_kind = key.partition(":")
+    if key in DEFAULT_CHECK_SEVERITY or (check_kind and table.count(".") == 1):
+        return None
+    return f"not a check kind ({', '.join(DEFAULT_CHECK_SEVERITY)}) nor layer.table:check"
+
+
 @dataclass(frozen=True)
-class QualitySettings:
+class QualitySettings(Section, name="quality"):
     """Data-quality checks: how recent, how much change is too much, and how severe each failure is.
 
     ``freshness_max_delay_hours``: the newest event/order may be at most this old.
@@ -614,29 +539,15 @@ class QualitySettings:
     over the defaults (the first six critical, the last three warnings).
     """
 
-    freshness_max_delay_hours: float = 48.0
-    future_tolerance_minutes: int = 10
-    volume_max_change: float = 0.5
-    drift_null_share_max_change: float = 0.1
-    drift_mean_max_change: float = 0.25
-    drift_mix_max_divergence: float = 0.1
-    unexpected_examples: int = 3
-    severity: dict[str, str] = field(default_factory=dict)
-
-    def validate(self) -> list[str]:
-        errors = [f"quality.{name}: must be > 0" for name in (
-            "freshness_max_delay_hours", "volume_max_change", "drift_null_share_max_change", "drift_mean_max_change",
-            "drift_mix_max_divergence") if getattr(self, name) <= 0]
-        errors += [f"quality.{name}: must be >= 0" for name in ("future_tolerance_minutes", "unexpected_examples")
-                   if getattr(self, name) < 0]
-        for key, value in self.severity.items():
-            if value not in QUALITY_SEVERITIES:
-                errors.append(f"quality.severity.{key}: {value!r} is not one of {', '.join(QUALITY_SEVERITIES)}")
-            table, _, check = key.partition(":")
-            if not (key in DEFAULT_CHECK_SEVERITY or (check and table.count(".") == 1)):
-                errors.append(f"quality.severity.{key}: not a check kind ({', '.join(DEFAULT_CHECK_SEVERITY)}) "
-                              "nor layer.table:check")
-        return errors
+    freshness_max_delay_hours: float = setting(48.0, above(0))
+    future_tolerance_minutes: int = setting(10, at_least(0))
+    volume_max_change: float = setting(0.5, above(0))
+    drift_null_share_max_change: float = setting(0.1, above(0))
+    drift_mean_max_change: float = setting(0.25, above(0))
+    drift_mix_max_divergence: float = setting(0.1, above(0))
+    unexpected_examples: int = setting(3, at_least(0))
+    severity: dict[str, str] = setting(
+        {}, each_value(choice(QUALITY_SEVERITIES)), each_key(check(_severity_key_problem)))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save_file
 
-from shoplake.config import Settings
 from shoplake.errors import EnvironmentProblem
 from shoplake.log import get_logger
 
@@ -39,10 +38,10 @@ class UnusableCheckpoint(ValueError):
     """A checkpoint file that cannot be used: not a checkpoint, damaged, or in a folder others can write."""
 
 
-def run_folder(settings: Settings, family: str, fingerprint: Mapping[str, Any]) -> Path:
-    """The checkpoint folder of a training run described by ``fingerprint`` (params, table versions)."""
+def run_folder(checkpoint_dir: str, family: str, fingerprint: Mapping[str, Any]) -> Path:
+    """The folder under ``checkpoint_dir`` of a training run described by ``fingerprint`` (params, table versions)."""
     key = hashlib.sha256(json.dumps(dict(fingerprint), sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return Path(settings.dl.checkpoint_dir).expanduser() / f"{family}-{key}"
+    return Path(checkpoint_dir).expanduser() / f"{family}-{key}"
 
 
 def save(folder: Path, state: Mapping[str, Any]) -> Path:

@@ -27,6 +27,7 @@ from pyspark.sql import DataFrame
 from torch import nn
 
 from shoplake.config import Settings
+from shoplake.config.settings import DlSettings, MlflowSettings
 from shoplake.dl import checkpoints
 from shoplake.dl.baselines import Baseline, baseline_frames
 from shoplake.dl.buckets import LengthBuckets
@@ -143,7 +144,7 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
     label_counts = {int(r["label"]): int(r["count"]) for r in splits["train"].groupBy("label").count().collect()}
     fingerprint = {"params": dict(task.params), "tables": dict(table_versions), "epochs": task.epochs,
                    "lr": task.lr, "batch_size": task.batch_size, "seed": dl.seed}
-    folder = checkpoints.run_folder(settings, task.family, fingerprint)
+    folder = checkpoints.run_folder(settings.dl.checkpoint_dir, task.family, fingerprint)
     if fresh:
         checkpoints.clear(folder)
     weights = class_weights(label_counts, len(task.class_names)).to(device) if task.balance_classes else None
@@ -157,11 +158,11 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
         return nn.functional.cross_entropy(logits.float(), batch["label"].long(), weight=weights), len(batch["label"])
 
     with ExitStack() as stack:
-        sources = {name: _batches(stack.enter_context(converted(splits[name].select(*columns), settings,
+        sources = {name: _batches(stack.enter_context(converted(splits[name].select(*columns), settings.dl,
                                                                  f"the {task.family} {name} split")),
-                                  task, settings, shuffle=name == "train")
+                                  task, settings.dl, shuffle=name == "train")
                    for name in SPLITS}
-        run = stack.enter_context(tracking.start_run(settings, task.family, run_name=f"train_{task.family}"))
+        run = stack.enter_context(tracking.start_run(settings.mlflow, task.family, run_name=f"train_{task.family}"))
         mlflow.log_params({**task.params, "epochs": task.epochs, "lr": task.lr, "batch_size": task.batch_size,
                            "device": str(device), "seed": dl.seed, "balance_classes": task.balance_classes,
                            "gate_beat_baseline_on": ",".join(task.beat) if dl.beat_baseline else "off",
@@ -206,9 +207,8 @@ def fit_classifier(model: nn.Module, splits: Mapping[str, DataFrame], task: Clas
                             result.resumed_after_epoch, baseline, failures)
 
 
-def _batches(converter, task: ClassifierTask, settings: Settings, shuffle: bool) -> BatchSource:
+def _batches(converter, task: ClassifierTask, dl: DlSettings, shuffle: bool) -> BatchSource:
     """A split's batches from its converter; rows of similar length together when the task asks for it."""
-    dl = settings.dl
     source = PetastormBatches(converter, task.batch_size, shuffle=shuffle, seed=dl.seed, workers=dl.reader_workers)
     if task.length_mask and task.length_pool:
         return LengthBuckets(source, task.length_mask, task.length_pool, shuffle=shuffle, seed=dl.seed)
@@ -273,13 +273,13 @@ def _requirements() -> list[str]:
     return [f"{name}=={metadata.version(name).split('+')[0]}" for name in ("torch", "safetensors")]
 
 
-def load_registered_model(settings: Settings, name: str, version: str | None = None) -> tuple[nn.Module, str]:
+def load_registered_model(store: MlflowSettings, name: str, version: str | None = None) -> tuple[nn.Module, str]:
     """Version ``version`` (default: the latest) of registered model ``name``, loaded on the CPU, and that version.
 
     Only the weights (safetensors) and the model's description (JSON) are read: nothing logged with
     the model is run or unpickled.
     """
-    entry = tracking.registered_version(settings, name, version)
+    entry = tracking.registered_version(store, name, version)
     with tempfile.TemporaryDirectory() as folder:
         local = mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}/{entry.version}", dst_path=folder)
         return load_logged_classifier(Path(local)), str(entry.version)

@@ -10,6 +10,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import BinaryType, IntegerType, StringType, StructField, StructType
 
+from shoplake.catalog import SILVER_CLOTHING_REVIEWS, SILVER_FASHION_MNIST
 from shoplake.datasets import clothing_reviews, fashion_mnist
 from shoplake.datasets.fetch import fetch
 from shoplake.datasets.png import encode_gray
@@ -18,8 +19,8 @@ from shoplake.log import get_logger
 from shoplake.schemas import REVIEWS
 
 log = get_logger(__name__)
-CLOTHING_REVIEWS = "silver.clothing_reviews"
-FASHION_MNIST = "silver.fashion_mnist"
+CLOTHING_REVIEWS = SILVER_CLOTHING_REVIEWS
+FASHION_MNIST = SILVER_FASHION_MNIST
 FASHION_MNIST_SCHEMA = StructType([
     StructField("image_id", StringType(), False),
     StructField("label", IntegerType(), False),

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import torch
 from pyspark.sql import DataFrame
 
-from shoplake.config import Settings
+from shoplake.config.settings import DlSettings
 from shoplake.log import get_logger
 
 log = get_logger(__name__)
@@ -35,16 +35,15 @@ warnings.filterwarnings("ignore", message=r".*distutils.*", category=Deprecation
 logging.getLogger("petastorm").setLevel(logging.ERROR)
 
 
-def cache_dir_url(settings: Settings) -> str:
+def cache_dir_url(where: str) -> str:
     """``dl.petastorm_cache_dir`` as the URL petastorm wants (a local path becomes ``file://``)."""
-    where = settings.dl.petastorm_cache_dir
     if urlparse(where).scheme:
         return where.rstrip("/")
     return Path(where).expanduser().resolve().as_uri()
 
 
 @contextmanager
-def converted(df: DataFrame, settings: Settings, what: str = "the data") -> Iterator:
+def converted(df: DataFrame, dl: DlSettings, what: str = "the data") -> Iterator:
     """A petastorm ``SparkDatasetConverter`` of ``df`` whose files are deleted when the block exits.
 
     An empty ``df`` is a clear error naming ``what`` it holds (petastorm cannot read an empty dataset).
@@ -53,11 +52,11 @@ def converted(df: DataFrame, settings: Settings, what: str = "the data") -> Iter
 
     if df.isEmpty():
         raise ValueError(f"{what} has no rows: use more rows or other split fractions")
-    url = cache_dir_url(settings)
+    url = cache_dir_url(dl.petastorm_cache_dir)
     if url.startswith("file://"):
         Path(urlparse(url).path).mkdir(parents=True, exist_ok=True)
     df.sparkSession.conf.set(PARENT_CACHE_DIR_CONF, url)
-    converter = make_spark_converter(df, parquet_row_group_size_bytes=settings.dl.row_group_bytes)
+    converter = make_spark_converter(df, parquet_row_group_size_bytes=dl.row_group_bytes)
     log.info("petastorm: %d rows materialised under %s", len(converter), converter.cache_dir_url)
     try:
         yield converter

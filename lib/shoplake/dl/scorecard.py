@@ -13,6 +13,7 @@ from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
 from shoplake.config import Settings
+from shoplake.config.settings import MlflowSettings
 from shoplake import tracking
 
 LABELS = {"test_macro_f1": "macro-F1", "test_auc_pos_neg": "AUC, positive vs negative", "test_accuracy": "accuracy"}
@@ -27,10 +28,10 @@ class Scorecard:
     figures: dict[str, tuple[float, float]]
 
 
-def training_run(settings: Settings, model: str) -> Run | None:
+def training_run(store: MlflowSettings, model: str) -> Run | None:
     """The MLflow run that trained registered model ``model`` (``name/version``); None if the registry has no such version."""
     name, _, version = model.rpartition("/")
-    client = tracking.use_tracking_store(settings)
+    client = tracking.use_tracking_store(store)
     try:
         return client.get_run(client.get_model_version(name, version).run_id)
     except MlflowException:
@@ -39,7 +40,7 @@ def training_run(settings: Settings, model: str) -> Run | None:
 
 def scorecard(settings: Settings, model: str) -> Scorecard | None:
     """The held-out figures of registered model ``model`` (``name/version``) and its baseline; None when unknown."""
-    run = training_run(settings, model)
+    run = training_run(settings.mlflow, model)
     if run is None or "baseline" not in run.data.params:
         return None
     metrics = run.data.metrics
@@ -48,10 +49,10 @@ def scorecard(settings: Settings, model: str) -> Scorecard | None:
     return Scorecard(run.info.run_id, run.data.params["baseline"], figures)
 
 
-def latest_gate(settings: Settings, family: str) -> str:
+def latest_gate(store: MlflowSettings, family: str) -> str:
     """What the gate of the family's latest training run said, as a clause (or that there is no such run)."""
-    client = tracking.use_tracking_store(settings)
-    experiment = client.get_experiment_by_name(tracking.experiment_name(settings, family))
+    client = tracking.use_tracking_store(store)
+    experiment = client.get_experiment_by_name(tracking.experiment_name(store, family))
     runs = [] if experiment is None else client.search_runs(
         [experiment.experiment_id], f"attributes.run_name = 'train_{family}'", order_by=["attributes.start_time DESC"],
         max_results=1)

@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from shoplake.ingest.orders import REVENUE_STATUSES
-
-FUNNEL_STEPS = ("product_view", "add_to_cart", "begin_checkout", "purchase")
+from shoplake.schemas import FUNNEL_STEPS, REVENUE_STATUSES
 
 
 def daily_item_sales(order_lines: DataFrame) -> DataFrame:

@@ -3,7 +3,7 @@
 Each run first replays a batch that a killed run planned but did not finish (same ``batch_id``,
 same files), then lists the source folder, hashes the files it has not seen, and cuts the new
 ones into batches of about ``max_batch_mb`` (whole files). Each batch is planned in the job's
-file ledger (:mod:`shoplake.ingest.ledger`) before ``process_batch(records, batch_id)`` runs,
+file ledger (:mod:`shoplake.ingest.file_ledger`) before ``process_batch(records, batch_id)`` runs,
 and marked done after it returns, so writes tagged with the batch id are exactly-once: the lake
 skips what a batch already committed. A batch that fails leaves its files unseen; the next run
 tries them again. ``available_now`` processes what is there and stops; otherwise the job polls
@@ -22,7 +22,7 @@ from shoplake.errors import ConfigurationError, exception_line
 from shoplake.ingest.hadoop_folder import HadoopFolder
 from shoplake.ingest.inventory import take_inventory
 from shoplake.ingest.layers import LineCounts
-from shoplake.ingest.ledger import Batch, FileLedger, InputFile
+from shoplake.ingest.file_ledger import Batch, FileLedger, InputFile
 from shoplake.ingest.lock import ingest_lock
 from shoplake.ingest.read_files import checked, file_records
 from shoplake.lake.merge_source import persisted

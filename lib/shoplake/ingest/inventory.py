@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from shoplake.errors import exception_line
 from shoplake.ingest.hadoop_folder import HadoopFolder
-from shoplake.ingest.ledger import InputFile
+from shoplake.ingest.file_ledger import InputFile
 
 GLOB_CHARACTERS = "\\{}[]*?"
 

@@ -16,18 +16,19 @@ from dataclasses import asdict, dataclass
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from shoplake.catalog import BRONZE_QUARANTINE, OPS_ERASURE_LIST, bronze_table
 from shoplake.config import Settings
+from shoplake.config.settings import IngestSettings
 from shoplake.ingest.parse import REASON, Rule, parse_records
 from shoplake.ingest.read_files import RAW
 from shoplake.ingest.read_files import REASON as INPUT_REASON
 from shoplake.lake import Lake
 from shoplake.lake.merge_source import persisted
 from shoplake.log import get_logger
-from shoplake.privacy.erasure_list import ERASURE_LIST, without_erased
+from shoplake.privacy.erasure_list import without_erased
 from shoplake.schemas import Contract
 
 log = get_logger(__name__)
-QUARANTINE = "bronze.quarantine"
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,9 @@ def to_bronze(lines: DataFrame, batch_id: int) -> DataFrame:
     )
 
 
-def parse_batch(bronze: DataFrame, contract: Contract, rules: Sequence[Rule], settings: Settings) -> DataFrame:
+def parse_batch(bronze: DataFrame, contract: Contract, rules: Sequence[Rule], ingest: IngestSettings) -> DataFrame:
     """Bronze rows parsed against ``contract`` with the config's column mapping for that source."""
-    return parse_records(bronze, contract, rules, column_map=settings.ingest.column_map.get(contract.name),
-                         ingest=settings.ingest)
+    return parse_records(bronze, contract, rules, column_map=ingest.column_map.get(contract.name), ingest=ingest)
 
 
 def quarantined(parsed: DataFrame, source: str) -> DataFrame:
@@ -132,9 +132,9 @@ def erasure_key(lake: Lake, audit_key: bytes | None) -> bytes | None:
 
     Once the list exists, ingest without the audit key would let erased customers back in, so that is refused.
     """
-    if audit_key is None and lake.exists(ERASURE_LIST):
-        raise ValueError(f"{ERASURE_LIST} exists: ingest needs the audit key to keep erased customers out")
-    return audit_key if lake.exists(ERASURE_LIST) else None
+    if audit_key is None and lake.exists(OPS_ERASURE_LIST):
+        raise ValueError(f"{OPS_ERASURE_LIST} exists: ingest needs the audit key to keep erased customers out")
+    return audit_key if lake.exists(OPS_ERASURE_LIST) else None
 
 
 @contextmanager
@@ -150,7 +150,7 @@ def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: C
     runs (the caller's silver write) and are released after it, so a long-running stream does not
     pile up cached batches.
     """
-    table = f"bronze.{contract.name}"
+    table = bronze_table(contract.name)
     key = erasure_key(writer.lake, audit_key)
     with persisted(without_erased(writer.lake, lines, contract, settings, key) if key else lines) as kept:
         counts = line_counts(lines, kept)
@@ -159,7 +159,7 @@ def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: C
                      counts.erased)
         writer.append(to_bronze(kept.filter(F.col(INPUT_REASON).isNull()), batch_id), table, batch_id)
         bronze = writer.lake.read(table).filter(F.col("_batch_id") == batch_id)
-        with persisted(parse_batch(bronze, contract, rules, settings)) as parsed:
+        with persisted(parse_batch(bronze, contract, rules, settings.ingest)) as parsed:
             rejected = quarantined(parsed, contract.name).unionByName(unreadable_records(kept, contract.name, batch_id))
-            writer.append(rejected, QUARANTINE, batch_id)
+            writer.append(rejected, BRONZE_QUARANTINE, batch_id)
             yield LandedBatch(valid(parsed, contract), counts)

@@ -1,9 +1,10 @@
 """Product and review files → bronze → ``silver.products`` (images as bytes) and ``silver.reviews``."""
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from shoplake.catalog import silver_table
 from shoplake.config import Settings
 from shoplake.ingest.incremental import IngestReport, process_new_files
 from shoplake.ingest.layers import BatchWriter, LineCounts, land_batch
@@ -45,11 +46,11 @@ def silver_reviews(records: DataFrame, key: bytes) -> DataFrame:
     return records.withColumn("user_id", pseudonymize(F.col("user_id"), key)).drop("_source_file")
 
 
-def _ingest(spark: SparkSession, lake: Lake, settings: Settings, audit_key: bytes | None, contract: Contract, rules,
+def _ingest(lake: Lake, settings: Settings, audit_key: bytes | None, contract: Contract, rules,
             to_silver) -> IngestReport:
     name = f"{JOB}.{contract.name}"
     writer = BatchWriter(lake, name)
-    table = f"silver.{contract.name}"
+    table = silver_table(contract.name)
 
     def process(lines: DataFrame, batch_id: int) -> LineCounts:
         with land_batch(writer, lines, batch_id, contract, rules, settings, audit_key) as landed:
@@ -58,17 +59,17 @@ def _ingest(spark: SparkSession, lake: Lake, settings: Settings, audit_key: byte
         log.info("%s batch %d: %s at version %d", JOB, batch_id, table, version)
         return landed.counts
 
-    return process_new_files(spark, f"{settings.paths.inputs}/{contract.name}", lake.checkpoint_path(name), process,
+    return process_new_files(lake.spark, f"{settings.paths.inputs}/{contract.name}", lake.checkpoint_path(name), process,
                              name, settings.ingest.max_batch_mb)
 
 
-def ingest_catalog(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, *,
+def ingest_catalog(lake: Lake, settings: Settings, key: bytes, *,
                    audit_key: bytes | None = None) -> dict:
     """Ingest new product and review files; a later record of a product or review replaces it.
 
     ``key`` makes the reviewers' pseudonyms; ``audit_key`` matches lines against the erasure list (by default the lake's).
     """
-    products = _ingest(spark, lake, settings, audit_key, PRODUCTS, product_rules(), silver_products)
-    reviews = _ingest(spark, lake, settings, audit_key, REVIEWS, review_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes),
+    products = _ingest(lake, settings, audit_key, PRODUCTS, product_rules(), silver_products)
+    reviews = _ingest(lake, settings, audit_key, REVIEWS, review_rules(arrival_time(F.col("_source_file")), settings.ingest.future_tolerance_minutes),
                       lambda records: silver_reviews(records, key))
     return products.figures("products_") | reviews.figures("reviews_")

@@ -1,9 +1,10 @@
 """Clickstream files → ``bronze.clickstream`` → ``silver.events`` and ``silver.sessions``."""
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from shoplake.catalog import SILVER_EVENTS, SILVER_SESSIONS
 from shoplake.config import Settings
 from shoplake.ingest.clickstream import clickstream_rules, first_per_key, sessionize, sessions
 from shoplake.ingest.incremental import process_new_files
@@ -16,8 +17,6 @@ from shoplake.schemas import CLICKSTREAM
 
 log = get_logger(__name__)
 JOB = "ingest_clickstream"
-EVENTS = "silver.events"
-SESSIONS = "silver.sessions"
 
 
 def silver_events(records: DataFrame, key: bytes) -> DataFrame:
@@ -28,7 +27,7 @@ def silver_events(records: DataFrame, key: bytes) -> DataFrame:
     ).drop("ip", "_source_file")
 
 
-def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, *,
+def ingest_clickstream(lake: Lake, settings: Settings, key: bytes, *,
                        available_now: bool = True, interval: str = "30 seconds", audit_key: bytes | None = None) -> dict:
     """Ingest new clickstream files; then rebuild sessions. Returns figures for the log.
 
@@ -39,19 +38,19 @@ def ingest_clickstream(spark: SparkSession, lake: Lake, settings: Settings, key:
 
     def process(lines: DataFrame, batch_id: int) -> LineCounts:
         with land_batch(writer, lines, batch_id, CLICKSTREAM, rules, settings, audit_key) as landed:
-            version = writer.merge(silver_events(landed.records, key), EVENTS, batch_id, ["event_id"],
+            version = writer.merge(silver_events(landed.records, key), SILVER_EVENTS, batch_id, ["event_id"],
                                    partition_by=["event_date"])
         log.info("%s batch %d: silver.events at version %d", JOB, batch_id, version)
         return landed.counts
 
-    report = process_new_files(spark, f"{settings.paths.inputs}/clickstream", lake.checkpoint_path(JOB), process, JOB,
+    report = process_new_files(lake.spark, f"{settings.paths.inputs}/clickstream", lake.checkpoint_path(JOB), process, JOB,
                                settings.ingest.max_batch_mb, available_now, interval)
-    if lake.exists(EVENTS):
+    if lake.exists(SILVER_EVENTS):
         rebuild_sessions(lake, settings.ingest.session_gap_minutes)
-    return report.figures() | {"events": lake.read(EVENTS).count() if lake.exists(EVENTS) else 0}
+    return report.figures() | {"events": lake.read(SILVER_EVENTS).count() if lake.exists(SILVER_EVENTS) else 0}
 
 
 def rebuild_sessions(lake: Lake, gap_minutes: int) -> int:
     """Recompute ``silver.sessions`` from all events (late events can join or split sessions), once per events version."""
-    return derive(lake, EVENTS, SESSIONS, lambda events: sessions(sessionize(events, gap_minutes)),
+    return derive(lake, SILVER_EVENTS, SILVER_SESSIONS, lambda events: sessions(sessionize(events, gap_minutes)),
                   partition_by=["session_date"])

@@ -1,9 +1,10 @@
 """Order files → ``bronze.orders`` → ``silver.orders`` (latest state), ``silver.order_lines``, ``silver.customers``."""
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from shoplake.catalog import SILVER_CUSTOMERS, SILVER_ORDER_LINES, SILVER_ORDERS
 from shoplake.config import Settings
 from shoplake.ingest.incremental import process_new_files
 from shoplake.ingest.layers import BatchWriter, LineCounts, derive, land_batch
@@ -15,9 +16,6 @@ from shoplake.schemas import ORDERS as ORDERS_CONTRACT
 
 log = get_logger(__name__)
 JOB = "ingest_orders"
-ORDERS = "silver.orders"
-LINES = "silver.order_lines"
-CUSTOMERS = "silver.customers"
 
 
 def silver_orders(records: DataFrame, key: bytes) -> DataFrame:
@@ -26,7 +24,7 @@ def silver_orders(records: DataFrame, key: bytes) -> DataFrame:
     return pseudonymized_orders(latest_state(with_domain), key).withColumn("order_date", F.to_date("order_time"))
 
 
-def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: bytes, *,
+def ingest_orders(lake: Lake, settings: Settings, key: bytes, *,
                   audit_key: bytes | None = None) -> dict:
     """Ingest new order files (later updates win by ``updated_at``); then rebuild lines and customers.
 
@@ -37,18 +35,18 @@ def ingest_orders(spark: SparkSession, lake: Lake, settings: Settings, key: byte
 
     def process(lines: DataFrame, batch_id: int) -> LineCounts:
         with land_batch(writer, lines, batch_id, ORDERS_CONTRACT, rules, settings, audit_key) as landed:
-            version = writer.merge(silver_orders(landed.records, key).drop("_source_file"), ORDERS, batch_id,
+            version = writer.merge(silver_orders(landed.records, key).drop("_source_file"), SILVER_ORDERS, batch_id,
                                    ["order_id"], order_by="updated_at", partition_by=["order_date"])
         log.info("%s batch %d: silver.orders at version %d", JOB, batch_id, version)
         return landed.counts
 
-    report = process_new_files(spark, f"{settings.paths.inputs}/orders", lake.checkpoint_path(JOB), process, JOB,
+    report = process_new_files(lake.spark, f"{settings.paths.inputs}/orders", lake.checkpoint_path(JOB), process, JOB,
                                settings.ingest.max_batch_mb)
-    if not lake.exists(ORDERS):
+    if not lake.exists(SILVER_ORDERS):
         return report.figures() | {"orders": 0}
-    derive(lake, ORDERS, LINES, order_lines)
-    derive(lake, ORDERS, CUSTOMERS, customer_summary)
-    return report.figures() | {"orders": lake.read(ORDERS).count()}
+    derive(lake, SILVER_ORDERS, SILVER_ORDER_LINES, order_lines)
+    derive(lake, SILVER_ORDERS, SILVER_CUSTOMERS, customer_summary)
+    return report.figures() | {"orders": lake.read(SILVER_ORDERS).count()}
 
 
 def customer_summary(orders: DataFrame) -> DataFrame:

@@ -9,9 +9,6 @@ from shoplake.ingest.parse import Rule, future_timestamp
 from shoplake.privacy.pseudonyms import pseudonymize
 from shoplake.schemas import ORDER_STATUSES
 
-REVENUE_STATUSES = ("placed", "paid", "shipped", "delivered")
-"""Orders in these states count towards revenue; cancelled and refunded ones do not."""
-
 
 def order_rules(now: Column, future_tolerance_minutes: int) -> list[Rule]:
     """Domain rules of the orders contract; ``now`` is the ingest time."""

@@ -9,7 +9,6 @@ then the contract's domain rules.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -27,8 +26,8 @@ from pyspark.sql.types import (
 )
 
 from shoplake.config.settings import IngestSettings
-from shoplake.errors import ConfigurationError
 from shoplake.schemas import Contract
+from shoplake.schemas.json_records import json_keys
 
 CORRUPT_COLUMN = "_corrupt_record"
 REASON = "_reason"
@@ -168,18 +167,3 @@ def parse_records(raw: DataFrame, contract: Contract, rules: Sequence[Rule] = ()
     for name, failed in reversed(checks):
         reason = F.when(F.coalesce(failed, F.lit(False)), F.lit(name)).otherwise(reason)
     return df.withColumn(REASON, reason).drop("_text")
-
-
-def json_keys(contract: Contract, column_map: dict[str, str] | None) -> dict[str, str]:
-    """Contract column -> the JSON key it is read from, after a shop's ``{shop_key: column}`` map."""
-    keys = {name: name for name in contract.schema.fieldNames()}
-    where = f"ingest.column_map.{contract.name}"
-    for shop_key, column in (column_map or {}).items():
-        if column not in keys:
-            raise ConfigurationError(f"{where}: {column!r} is not a contract column (columns: {', '.join(keys)})")
-        keys[column] = shop_key
-    read_twice = sorted(key for key, n in Counter(keys.values()).items() if n > 1)
-    if read_twice:
-        raise ConfigurationError(f"{where}: JSON key {read_twice[0]!r} would be read into two columns "
-                                 "(map the contract column of that name too)")
-    return keys

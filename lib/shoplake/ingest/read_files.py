@@ -22,7 +22,7 @@ from shoplake.errors import exception_line
 from shoplake.ingest.decode import UNREADABLE_FILE, decode_lines
 from shoplake.ingest.errors import InputFileError
 from shoplake.ingest.inventory import escape_glob
-from shoplake.ingest.ledger import InputFile
+from shoplake.ingest.file_ledger import InputFile
 from shoplake.log import get_logger
 
 log = get_logger(__name__)

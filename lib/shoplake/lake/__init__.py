@@ -5,7 +5,8 @@ the classpath, else the embedded delta-rs backend (Spark writes and reads the da
 delta-rs owns the transaction log).
 """
 
-from shoplake.lake.api import Lake, open_lake
+from shoplake.lake.api import Lake
+from shoplake.lake.backends import open_lake
 from shoplake.lake.errors import (
     ConcurrentWriteConflict,
     InvalidTableName,

@@ -1,4 +1,4 @@
-"""The table API every job uses (:class:`Lake`) and :func:`open_lake`, which picks its Delta backend.
+"""The table API every job uses (:class:`Lake`); :mod:`shoplake.lake.backends` holds its Delta backends.
 
 Public methods validate names and arguments and check the data against the table once, here; a
 backend implements the underscored hooks. Every write returns the table version it left behind.
@@ -279,14 +279,3 @@ class Lake(ABC):
 
     @abstractmethod
     def _vacuum(self, ref: TableRef, hours: float, dry_run: bool, enforce: bool) -> list[str]: ...
-
-
-def open_lake(spark: SparkSession, settings) -> Lake:
-    """The lake for ``settings.lake`` on ``spark``: delta-spark when its JVM classes are present, else delta-rs."""
-    from shoplake.session import delta_backend
-
-    if delta_backend(spark, settings.lake.backend) == "delta-spark":
-        from shoplake.lake.deltaspark import DeltaSparkLake as backend
-    else:
-        from shoplake.lake.deltars.backend import DeltaRsLake as backend
-    return backend(spark, settings.lake.root, settings.lake.vacuum_retention_hours, settings.privacy.identity_columns)

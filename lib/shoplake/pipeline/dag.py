@@ -16,27 +16,26 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from shoplake.log import get_logger
+from shoplake.steps.context import StepNotRun, StepOutcome
 
 log = get_logger("pipeline")
 
 
-class StepNotRun(Exception):
-    """Raised by a step that cannot do its work yet (e.g. no model registered); the pipeline goes on."""
-
-
 @dataclass(frozen=True)
 class Step:
-    """One pipeline step: ``run(ctx)`` returns a mapping of figures to report (row counts...).
+    """One pipeline step: ``run(ctx)`` is a step function (:mod:`shoplake.steps`) returning a
+    :class:`~shoplake.steps.context.StepOutcome`, called with ``options`` set on the pipeline's context.
 
-    ``reads``/``writes`` name the lake tables the step consumes and produces; a figure named
-    ``mlflow_run_ids`` (a list) ties the step to the MLflow runs it created.
+    ``reads``/``writes`` name the lake tables the step consumes and produces; the outcome's run ids
+    become the figure ``mlflow_run_ids``, which ties the step to the MLflow runs it created.
     """
 
     name: str
-    run: Callable[[object], dict]
+    run: Callable[[object], StepOutcome]
     description: str = ""
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    options: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,7 +92,7 @@ def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_fro
             continue
         log.info("%s: started%s", prefix, f" ({step.description})" if step.description else "")
         try:
-            figures = step.run(ctx) or {}
+            outcome = step.run(ctx.with_options(**step.options) if step.options else ctx) or StepOutcome()
         except StepNotRun as reason:
             result = StepResult(step.name, time.monotonic() - started, not_run=str(reason), reads=reads)
             if ledger:
@@ -107,7 +106,8 @@ def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_fro
                 ledger.record(StepResult(step.name, time.monotonic() - started, reads=reads), "failed", started_wall,
                               error=f"{type(exc).__name__}: {exc}"[:2000])
             raise
-        result = StepResult(step.name, time.monotonic() - started, dict(figures), reads=reads,
+        figures = {**outcome.figures, "mlflow_run_ids": outcome.run_ids} if outcome.run_ids else dict(outcome.figures)
+        result = StepResult(step.name, time.monotonic() - started, figures, reads=reads,
                             writes=ledger.versions(step.writes) if ledger else {})
         if ledger:
             ledger.record(result, "succeeded", started_wall)

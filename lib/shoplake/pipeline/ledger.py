@@ -12,25 +12,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from pyspark.sql import functions as F
-from pyspark.sql.types import (ArrayType, DoubleType, LongType, MapType, StringType, StructField, StructType,
-                               TimestampType)
 
+from shoplake.catalog import OPS_PIPELINE_RUNS, table
 from shoplake.lake import Lake
 from shoplake.pipeline.dag import StepResult
 
-PIPELINE_RUNS = "ops.pipeline_runs"
-SCHEMA = StructType([
-    StructField("pipeline_run_id", StringType()),
-    StructField("step", StringType()),
-    StructField("status", StringType()),
-    StructField("started_at", TimestampType()),
-    StructField("seconds", DoubleType()),
-    StructField("reads", MapType(StringType(), LongType())),
-    StructField("writes", MapType(StringType(), LongType())),
-    StructField("mlflow_run_ids", ArrayType(StringType())),
-    StructField("figures", MapType(StringType(), StringType())),
-    StructField("error", StringType()),
-])
+SCHEMA = table(OPS_PIPELINE_RUNS).struct()
 
 
 class LakeLedger:
@@ -54,9 +41,9 @@ class LakeLedger:
 
     def last_success(self, step: str):
         """The latest succeeded or skipped row of ``step``, or None."""
-        if not self.lake.exists(PIPELINE_RUNS):
+        if not self.lake.exists(OPS_PIPELINE_RUNS):
             return None
-        rows = (self.lake.read(PIPELINE_RUNS)
+        rows = (self.lake.read(OPS_PIPELINE_RUNS)
                 .filter((F.col("step") == step) & F.col("status").isin("succeeded", "skipped"))
                 .orderBy(F.col("started_at").desc()).limit(1).collect())
         return rows[0] if rows else None
@@ -67,9 +54,9 @@ class LakeLedger:
         run_ids = [str(r) for r in figures.pop("mlflow_run_ids", [])]
         row = (self.pipeline_run_id, result.name, status, dt.datetime.fromtimestamp(started), float(result.seconds),
                dict(result.reads), dict(result.writes), run_ids, {k: str(v) for k, v in figures.items()}, error)
-        self.lake.append(self.lake.spark.createDataFrame([row], SCHEMA), PIPELINE_RUNS)
+        self.lake.append(self.lake.spark.createDataFrame([row], SCHEMA), OPS_PIPELINE_RUNS)
 
     def steps_of_run(self) -> list:
         """This pipeline run's rows, in the order the steps started."""
-        return (self.lake.read(PIPELINE_RUNS).filter(F.col("pipeline_run_id") == self.pipeline_run_id)
+        return (self.lake.read(OPS_PIPELINE_RUNS).filter(F.col("pipeline_run_id") == self.pipeline_run_id)
                 .orderBy("started_at").collect())

@@ -29,45 +29,32 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import (
     BooleanType,
     DateType,
-    DoubleType,
-    LongType,
     NumericType,
     StringType,
-    StructField,
     StructType,
     TimestampType,
 )
 
+from shoplake.catalog import BRONZE_ORDERS, OPS_ERASURE_LIST, OPS_ERASURE_REQUESTS, OPS_ERASURES, table
 from shoplake.config import Settings
+from shoplake.config.settings import IngestSettings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
-from shoplake.privacy.erasure_list import ERASURE_LIST, add_to_erasure_list
+from shoplake.privacy.erasure_list import add_to_erasure_list
 from shoplake.privacy.errors import ErasureIncomplete, ErasureRequestError, NothingToErase, PrivacyError
 from shoplake.privacy.matching import hashed_condition, raw_text_condition, text_of_bytes
 from shoplake.privacy.pseudonyms import pseudonym
-from shoplake.privacy.requests import DONE, REQUESTS, ErasureRequest, Identities, TableStep, requests_naming, save_request
+from shoplake.privacy.requests import DONE, ErasureRequest, Identities, TableStep, requests_naming, save_request
 from shoplake.privacy.subjects import Customer, identity_keys, link_customer, order_contacts, raw_identity_values
 from shoplake.privacy.all_tables import lake_tables
 from shoplake.schemas import CONTRACTS
 
 log = get_logger(__name__)
-ERASURES = "ops.erasures"
+ERASURES = OPS_ERASURES
 RAW_LAYER = "bronze"
-BRONZE_ORDERS = "bronze.orders"
-PRIVACY_TABLES = (ERASURES, ERASURE_LIST, REQUESTS)
+PRIVACY_TABLES = (OPS_ERASURES, OPS_ERASURE_LIST, OPS_ERASURE_REQUESTS)
 _KEY_TYPES = (StringType, NumericType, BooleanType, DateType, TimestampType)
-AUDIT_SCHEMA = StructType([
-    StructField("erasure_id", StringType()),
-    StructField("erased_at", TimestampType()),
-    StructField("subject_kind", StringType()),
-    StructField("subject_hash", StringType()),
-    StructField("identifiers", LongType()),
-    StructField("table", StringType()),
-    StructField("rows_deleted", LongType()),
-    StructField("table_version", LongType()),
-    StructField("files_vacuumed", LongType()),
-    StructField("retention_hours", DoubleType()),
-])
+AUDIT_SCHEMA = table(OPS_ERASURES).struct()
 
 
 @dataclass(frozen=True)
@@ -193,13 +180,13 @@ def delete_rows(lake: Lake, target: Target) -> int:
         matches.unpersist()
 
 
-def find_customer(lake: Lake, settings: Settings, customer_id: str | None, email: str | None) -> Customer:
+def find_customer(lake: Lake, ingest: IngestSettings, customer_id: str | None, email: str | None) -> Customer:
     """The raw ids and emails of the customer named by ``customer_id`` or ``email`` (linked through bronze.orders)."""
     ids = {customer_id} if customer_id else set()
     emails = {email.strip().lower()} if email else set()
     if not lake.exists(BRONZE_ORDERS):
         return Customer(frozenset(ids), frozenset(emails))
-    contacts = order_contacts(lake.read(BRONZE_ORDERS), settings.ingest.column_map.get("orders"))
+    contacts = order_contacts(lake.read(BRONZE_ORDERS), ingest.column_map.get("orders"))
     return link_customer(contacts, ids, emails)
 
 
@@ -232,7 +219,7 @@ def erase_customer(lake: Lake, settings: Settings, key: bytes, audit_key: bytes,
     subject_hash = pseudonym(value, audit_key)
     named = requests_naming(lake, subject_hash)
     pending = next((r for r in named if r.status != DONE), None)
-    customer = find_customer(lake, settings, value if kind == "customer_id" else None,
+    customer = find_customer(lake, settings.ingest, value if kind == "customer_id" else None,
                              value if kind == "email" else None)
     raw_keys = raw_identity_keys(settings)
     names = [t for t in lake_tables(lake) if t not in PRIVACY_TABLES]

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType, TimestampType
 
+from shoplake.catalog import OPS_ERASURE_LIST, table
 from shoplake.config import Settings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
@@ -23,13 +23,8 @@ from shoplake.privacy.subjects import EMAIL, identity_keys, raw_identity_values
 from shoplake.schemas import Contract
 
 log = get_logger(__name__)
-ERASURE_LIST = "ops.erasure_list"
-SCHEMA = StructType([
-    StructField("subject_hash", StringType()),
-    StructField("kind", StringType()),
-    StructField("erasure_id", StringType()),
-    StructField("erased_at", TimestampType()),
-])
+ERASURE_LIST = OPS_ERASURE_LIST
+SCHEMA = table(OPS_ERASURE_LIST).struct()
 
 
 def erasure_list_rows(spark: SparkSession, request: ErasureRequest, at: datetime) -> DataFrame:

@@ -15,13 +15,14 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
+from shoplake.catalog import BRONZE_ORDERS
 from shoplake.config import Settings
-from shoplake.ingest.parse import json_keys
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.privacy.errors import PiiFound
 from shoplake.privacy.all_tables import lake_tables
 from shoplake.schemas import ORDERS
+from shoplake.schemas.json_records import json_keys
 
 log = get_logger(__name__)
 SCANNED_LAYERS = ("silver", "gold")
@@ -85,8 +86,8 @@ def scan_pii(lake: Lake, settings: Settings, layers: Sequence[str] = SCANNED_LAY
     if cells is None:
         return [], names
     privacy = settings.privacy
-    if lake.exists("bronze.orders"):
-        known = known_names(lake.read("bronze.orders"), settings.ingest.column_map.get("orders"))
+    if lake.exists(BRONZE_ORDERS):
+        known = known_names(lake.read(BRONZE_ORDERS), settings.ingest.column_map.get("orders"))
     else:
         known = lake.spark.createDataFrame([], "name string")
     rows = pii_counts(cells, known, privacy.email_pattern, privacy.phone_pattern).collect()

@@ -14,42 +14,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from pyspark.sql import functions as F
-from pyspark.sql.types import (
-    ArrayType,
-    BooleanType,
-    LongType,
-    StringType,
-    StructField,
-    StructType,
-    TimestampType,
-)
 
+from shoplake.catalog import OPS_ERASURE_REQUESTS, table
 from shoplake.lake import Lake
 from shoplake.privacy.pseudonyms import pseudonym
 from shoplake.privacy.subjects import Customer
 
-REQUESTS = "ops.erasure_requests"
+REQUESTS = OPS_ERASURE_REQUESTS
 PENDING, DONE = "pending", "done"
-TABLE_STEP = StructType([
-    StructField("table", StringType()),
-    StructField("rows_found", LongType()),
-    StructField("done", BooleanType()),
-    StructField("rows_deleted", LongType()),
-    StructField("table_version", LongType()),
-    StructField("files_vacuumed", LongType()),
-])
-SCHEMA = StructType([
-    StructField("erasure_id", StringType()),
-    StructField("subject_kind", StringType()),
-    StructField("subject_hash", StringType()),
-    StructField("id_hashes", ArrayType(StringType())),
-    StructField("email_hashes", ArrayType(StringType())),
-    StructField("pseudonym_hashes", ArrayType(StringType())),
-    StructField("tables", ArrayType(TABLE_STEP)),
-    StructField("status", StringType()),
-    StructField("requested_at", TimestampType()),
-    StructField("updated_at", TimestampType()),
-])
+SCHEMA = table(OPS_ERASURE_REQUESTS).struct()
 
 
 @dataclass(frozen=True)

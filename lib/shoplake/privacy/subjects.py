@@ -15,9 +15,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from shoplake.ingest.parse import json_keys
 from shoplake.privacy.pseudonyms import pseudonym
 from shoplake.schemas import ORDERS, Contract
+from shoplake.schemas.json_records import json_keys
 
 MAX_LINKING_ROUNDS = 4
 EMAIL = "email"

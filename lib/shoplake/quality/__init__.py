@@ -1,10 +1,11 @@
 """Data quality: Great Expectations suites for every bronze, silver and gold table, run on Spark.
 
-- :mod:`~shoplake.quality.tables`: what each table must satisfy (columns, keys, allowed values,
-  ranges, references, freshness, drift columns).
+- :mod:`~shoplake.quality.specs`: which rules a table is checked by: its entry in
+  :mod:`shoplake.catalog` (columns, keys, allowed values, ranges, references, freshness, drift
+  columns), or generic volume and null-share drift.
 - :mod:`~shoplake.quality.suites`: a table's checks as GE expectations, with severities from the config
   and bounds from the previous successful run (volume, drift).
-- :mod:`~shoplake.quality.runner`: :func:`check_tables` validates tables (one GE validation each),
+- :mod:`~shoplake.quality.checks`: :func:`check_tables` validates tables (one GE validation each),
   appends one row per check to ``ops.dq_results`` and logs Data Docs to MLflow.
 - :mod:`~shoplake.quality.gate`: :func:`require_passing`, which downstream jobs call before reading.
 - :mod:`~shoplake.quality.summary`: the readable summary behind ``shoplake dq report``.
@@ -16,7 +17,7 @@ import importlib
 # Exported lazily: importing Great Expectations takes seconds, and ``shoplake --help`` should not.
 _EXPORTS = {
     "QualityError": "errors", "QualityGateFailed": "errors", "require_passing": "gate",
-    "QualityRun": "runner", "check_layer": "runner", "check_tables": "runner",
+    "QualityRun": "checks", "check_layer": "checks", "check_tables": "checks",
 }
 __all__ = sorted(_EXPORTS)
 

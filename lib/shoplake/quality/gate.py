@@ -13,7 +13,7 @@ from shoplake.config import Settings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.quality.errors import QualityGateFailed
-from shoplake.quality.runner import check_versions, current_versions
+from shoplake.quality.checks import check_versions, current_versions
 from shoplake.quality.store import results_for_versions
 
 log = get_logger(__name__)

@@ -13,32 +13,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from pyspark.sql.types import (
-    BooleanType,
-    DoubleType,
-    LongType,
-    StringType,
-    StructField,
-    StructType,
-    TimestampType,
-)
+from shoplake.catalog import OPS_DQ_RESULTS, table
 
-RESULTS_TABLE = "ops.dq_results"
-RESULTS_SCHEMA = StructType([
-    StructField("run_id", StringType()),
-    StructField("checked_at", TimestampType()),
-    StructField("table", StringType()),
-    StructField("table_version", LongType()),
-    StructField("check", StringType()),
-    StructField("kind", StringType()),
-    StructField("expectation", StringType()),
-    StructField("column", StringType()),
-    StructField("severity", StringType()),
-    StructField("success", BooleanType()),
-    StructField("observed_value", StringType()),
-    StructField("details", StringType()),
-    StructField("table_seconds", DoubleType()),
-])
+RESULTS_SCHEMA = table(OPS_DQ_RESULTS).struct()
 _MAP_KEYS = ("unexpected_count", "unexpected_percent", "element_count", "missing_count")
 _NOT_EXPECTATIONS = ("column", "batch_id", "catch_exceptions", "result_format")
 

@@ -8,8 +8,9 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from shoplake.catalog import OPS_DQ_RESULTS, table
 from shoplake.lake import Lake
-from shoplake.quality.results import RESULTS_SCHEMA, RESULTS_TABLE, CheckResult
+from shoplake.quality.results import RESULTS_SCHEMA, CheckResult
 
 BASELINE_KINDS = ("volume", "drift")
 
@@ -17,13 +18,13 @@ BASELINE_KINDS = ("volume", "drift")
 def append_results(lake: Lake, results: Sequence[CheckResult]) -> int:
     """Append a run's results to ``ops.dq_results`` in one commit; return the table version."""
     df = lake.spark.createDataFrame([r.as_row() for r in results], RESULTS_SCHEMA)
-    return lake.append(df, RESULTS_TABLE, partition_by=["table"])
+    return lake.append(df, OPS_DQ_RESULTS, partition_by=list(table(OPS_DQ_RESULTS).partition_by))
 
 
 def _results(lake: Lake, tables: Iterable[str] | None) -> DataFrame | None:
-    if not lake.exists(RESULTS_TABLE):
+    if not lake.exists(OPS_DQ_RESULTS):
         return None
-    return lake.read(RESULTS_TABLE, partitions={"table": sorted(set(tables))} if tables is not None else None)
+    return lake.read(OPS_DQ_RESULTS, partitions={"table": sorted(set(tables))} if tables is not None else None)
 
 
 def _latest_run(df: DataFrame) -> DataFrame:

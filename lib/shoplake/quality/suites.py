@@ -1,6 +1,6 @@
 """A table's checks as Great Expectations expectations, named, with a kind and a severity.
 
-:func:`build_checks` turns a :class:`~shoplake.quality.tables.TableSpec` into one list of
+:func:`build_checks` turns a table's rules (a :class:`~shoplake.catalog.Table`) into one list of
 :class:`Check` (one GE suite, validated in one pass). Time checks are relative to ``now``;
 volume and drift checks take their bounds from the same check's observed value in the previous
 successful run (``baseline``) and, without one, only record the first observation.
@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from shoplake.catalog import Table
 from shoplake.config.settings import DEFAULT_CHECK_SEVERITY, QualitySettings
 from shoplake.quality.results import CheckResult
-from shoplake.quality.tables import TableSpec
 
 SPARK_TYPE_CLASSES = {
     "string": "StringType", "timestamp": "TimestampType", "date": "DateType", "bigint": "LongType",
@@ -61,7 +61,7 @@ def severity_of(settings: QualitySettings, table: str, check: str, kind: str) ->
     return settings.severity.get(f"{table}:{check}") or settings.severity.get(kind) or DEFAULT_CHECK_SEVERITY[kind]
 
 
-def build_checks(spec: TableSpec, ctx: SuiteContext) -> list[Check]:
+def build_checks(spec: Table, ctx: SuiteContext) -> list[Check]:
     """Every check of a table, in report order: schema, keys, values, references, time, rows, drift."""
     checks: list[Check] = []
     settings = ctx.settings

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from shoplake.catalog import OPS_DQ_RESULTS
 from shoplake.lake import Lake
 from shoplake.quality.describe import describe
-from shoplake.quality.results import RESULTS_TABLE, CheckResult
+from shoplake.quality.results import CheckResult
 from shoplake.quality.store import latest_results
 
 STATUS_ORDER = {"FAILED": 0, "WARNING": 1, "PASSED": 2}
@@ -21,7 +22,7 @@ def table_status(results: Sequence[CheckResult]) -> str:
 def format_report(latest: Mapping[str, Sequence[CheckResult]]) -> str:
     """Text of the report: one block per table, failed tables first, failed checks under each."""
     if not latest:
-        return f"No data-quality results yet ({RESULTS_TABLE} is empty): run `shoplake run quality_checks`."
+        return f"No data-quality results yet ({OPS_DQ_RESULTS} is empty): run `shoplake run quality_checks`."
     order = sorted(latest, key=lambda t: (STATUS_ORDER[table_status(latest[t])], t))
     counts = {s: sum(1 for t in latest if table_status(latest[t]) == s) for s in STATUS_ORDER}
     lines = [f"Data quality, latest run per table: {counts['FAILED']} failed, {counts['WARNING']} with warnings, "

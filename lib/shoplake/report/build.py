@@ -9,6 +9,7 @@ from pathlib import Path
 import mlflow
 
 from shoplake.config import Settings
+from shoplake.config.settings import MlflowSettings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake import tracking
@@ -67,9 +68,9 @@ def write_report(lake: Lake, settings: Settings, out: str | None = None) -> Repo
     return report
 
 
-def log_report(settings: Settings, report: Report) -> str:
+def log_report(store: MlflowSettings, report: Report) -> str:
     """Log the report file, the table versions it read and its section counts as one MLflow run; return its id."""
-    with tracking.start_run(settings, FAMILY, run_name="report") as run:
+    with tracking.start_run(store, FAMILY, run_name="report") as run:
         tracking.log_table_versions(report.versions)
         mlflow.log_metrics({"sections_drawn": len(report.rendered), "sections_unavailable": len(report.unavailable)})
         mlflow.set_tag("sections_unavailable", ",".join(report.unavailable) or "none")

@@ -12,10 +12,12 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from shoplake.analytics import plots as analytics_plots
+from shoplake.catalog import (GOLD_ANOMALIES, GOLD_BUNDLES, GOLD_COHORT_RETENTION, GOLD_DAILY_ITEM_SALES,
+                              GOLD_FORECASTS, GOLD_FUNNEL_DAILY, GOLD_RECOMMENDATIONS, GOLD_REVIEW_SENTIMENT,
+                              GOLD_SEGMENT_SUMMARY, GOLD_USER_ITEM_INTERACTIONS, OPS_DQ_RESULTS, SILVER_PRODUCTS)
 from shoplake.config import Settings
 from shoplake.dl.scorecard import LABELS as SCORECARD_LABELS
 from shoplake.dl.scorecard import scorecard
-from shoplake.gold.transforms import FUNNEL_STEPS
 from shoplake.ml.forecast.calendar import fill_calendar, recent_history
 from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET, conform, shop_series
 from shoplake.report import figures
@@ -23,17 +25,17 @@ from shoplake.report.figures import png
 from shoplake.report.inputs import Inputs, rows
 from shoplake.quality.describe import describe
 from shoplake.quality.summary import STATUS_ORDER, table_status
-from shoplake.quality.results import RESULTS_SCHEMA, RESULTS_TABLE
+from shoplake.quality.results import RESULTS_SCHEMA
 from shoplake.quality.store import latest_results
 from shoplake.report.model import Content, Image, SectionUnavailable, Table
+from shoplake.schemas import FUNNEL_STEPS
 
-PRODUCTS = "silver.products"
 SENTIMENT_COLORS = {"positive": "tab:green", "neutral": "tab:gray", "negative": "tab:red"}
 
 
 def _product_names(inputs: Inputs, ids: Iterable[str], with_images: bool = False) -> dict[str, dict]:
     """``product_id -> {"title", "image"}`` for a few products; empty without silver.products."""
-    products = inputs.optional(PRODUCTS, ["product_id", "title"])
+    products = inputs.optional(SILVER_PRODUCTS, ["product_id", "title"])
     if products is None:
         return {}
     columns = ["product_id", "title"] + (["image"] if with_images and "image" in products.columns else [])
@@ -48,12 +50,12 @@ def _label(product_id: str, names: dict[str, dict]) -> str:
 
 def funnel(inputs: Inputs, settings: Settings) -> Content:
     """Sessions through product view, cart, checkout and purchase (gold.funnel_daily)."""
-    daily = inputs.require("gold.funnel_daily", ["date", "sessions", *FUNNEL_STEPS], "build_gold")
-    totals = rows(daily.agg(*[F.sum(c).alias(c) for c in ("sessions", *FUNNEL_STEPS)]), "gold.funnel_daily")[0]
+    daily = inputs.require(GOLD_FUNNEL_DAILY, ["date", "sessions", *FUNNEL_STEPS], "build_gold")
+    totals = rows(daily.agg(*[F.sum(c).alias(c) for c in ("sessions", *FUNNEL_STEPS)]), GOLD_FUNNEL_DAILY)[0]
     if not totals["sessions"]:
         raise SectionUnavailable("no data yet: gold.funnel_daily holds no sessions")
     per_day = rows(daily.groupBy("date").agg((F.sum("purchase") / F.sum("sessions")).alias("conversion"))
-                   .orderBy("date"), "gold.funnel_daily")
+                   .orderBy("date"), GOLD_FUNNEL_DAILY)
     steps = [("sessions", totals["sessions"])] + [(s, totals[s]) for s in FUNNEL_STEPS]
     by_channel = daily.groupBy("channel").agg(F.sum("sessions").alias("sessions"), F.sum("purchase").alias("purchases"))
     table = Table(["channel", "sessions", "purchases", "conversion"], [
@@ -66,8 +68,8 @@ def funnel(inputs: Inputs, settings: Settings) -> Content:
 
 def cohorts(inputs: Inputs, settings: Settings) -> Content:
     """Retention of customer cohorts by period since their first purchase (gold.cohort_retention)."""
-    retention = inputs.require("gold.cohort_retention", ["cohort", "period", "retention"], "analytics --only cohorts")
-    cells = rows(retention.select("cohort", "period", "retention"), "gold.cohort_retention")
+    retention = inputs.require(GOLD_COHORT_RETENTION, ["cohort", "period", "retention"], "analytics --only cohorts")
+    cells = rows(retention.select("cohort", "period", "retention"), GOLD_COHORT_RETENTION)
     period = settings.analytics.cohort_period
     later = [c["retention"] for c in cells if c["period"] == 1 and c["retention"] is not None]
     summary = f"{len({c['cohort'] for c in cells})} cohorts by {period} of first purchase" + (
@@ -77,9 +79,9 @@ def cohorts(inputs: Inputs, settings: Settings) -> Content:
 
 def segments(inputs: Inputs, settings: Settings) -> Content:
     """Customer and revenue share of each RFM segment (gold.segment_summary)."""
-    summary = inputs.require("gold.segment_summary", ["segment", "segment_name", "customers", "customer_share",
-                                                      "revenue_share"], "analytics --only segments")
-    found = rows(summary.orderBy("segment"), "gold.segment_summary")
+    summary = inputs.require(GOLD_SEGMENT_SUMMARY, ["segment", "segment_name", "customers", "customer_share",
+                                                   "revenue_share"], "analytics --only segments")
+    found = rows(summary.orderBy("segment"), GOLD_SEGMENT_SUMMARY)
     labels = [f"{r['segment']}: {r['segment_name']}" for r in found]
     figure = figures.shares_figure(labels, {"customers": [r["customer_share"] for r in found],
                                             "revenue": [r["revenue_share"] for r in found]},
@@ -93,9 +95,9 @@ def segments(inputs: Inputs, settings: Settings) -> Content:
 
 def bundles(inputs: Inputs, settings: Settings) -> Content:
     """The strongest product bundles (association rules) by lift (gold.bundles)."""
-    rules = inputs.require("gold.bundles", ["antecedent", "consequent", "support", "confidence", "lift"],
+    rules = inputs.require(GOLD_BUNDLES, ["antecedent", "consequent", "support", "confidence", "lift"],
                            "analytics --only bundles")
-    found = rows(rules.orderBy(F.desc("lift"), F.desc("support")).limit(settings.report.top_bundles), "gold.bundles")
+    found = rows(rules.orderBy(F.desc("lift"), F.desc("support")).limit(settings.report.top_bundles), GOLD_BUNDLES)
     names = _product_names(inputs, [p for r in found for p in [*r["antecedent"], r["consequent"]]])
     labels = [" + ".join(_label(p, names) for p in r["antecedent"]) + " → " + _label(r["consequent"], names)
               for r in found]
@@ -108,8 +110,8 @@ def bundles(inputs: Inputs, settings: Settings) -> Content:
 
 def forecasts(inputs: Inputs, settings: Settings) -> Content:
     """Units sold and forecast for the top-selling items (gold.forecasts, gold.daily_item_sales)."""
-    ahead = inputs.require("gold.forecasts", ["product_id", "date", "forecast"], "train_forecast")
-    sales = inputs.require("gold.daily_item_sales",
+    ahead = inputs.require(GOLD_FORECASTS, ["product_id", "date", "forecast"], "train_forecast")
+    sales = inputs.require(GOLD_DAILY_ITEM_SALES,
                            ["product_id", "date", "units", "revenue", "avg_price", "promotion"], "build_gold")
     forecast_items = ahead.select("product_id").distinct()
     per_item = sales.join(forecast_items, "product_id", "left_semi").groupBy("product_id").agg(
@@ -134,8 +136,8 @@ def forecasts(inputs: Inputs, settings: Settings) -> Content:
 
 def recommendations(inputs: Inputs, settings: Settings) -> Content:
     """A few customers: what they interacted with most and what the recommender offers them (gold.recommendations)."""
-    recs = inputs.require("gold.recommendations", ["user_id", "product_id", "rank", "is_fallback"], "recommend")
-    interactions = inputs.require("gold.user_item_interactions", ["user_id", "product_id", "weight"], "build_gold")
+    recs = inputs.require(GOLD_RECOMMENDATIONS, ["user_id", "product_id", "rank", "is_fallback"], "recommend")
+    interactions = inputs.require(GOLD_USER_ITEM_INTERACTIONS, ["user_id", "product_id", "weight"], "build_gold")
     per_user = settings.report.top_items + 1
     users = recs.where(~F.col("is_fallback")).select("user_id").distinct().orderBy("user_id").limit(
         settings.report.recommendation_examples)
@@ -170,11 +172,11 @@ def _pictures(found: list[dict], user: str, kind: str, names: dict[str, dict]) -
 def sentiment(inputs: Inputs, settings: Settings) -> Content:
     """Share of positive, neutral and negative reviews of the most reviewed products (gold.review_sentiment), and
     the scoring model's held-out test figures beside its classical baseline's (from its MLflow training run)."""
-    scored = inputs.require("gold.review_sentiment", ["product_id", "sentiment"], "score_reviews")
+    scored = inputs.require(GOLD_REVIEW_SENTIMENT, ["product_id", "sentiment"], "score_reviews")
     per_product = scored.groupBy("product_id").agg(F.count("*").alias("reviews"), *[
         F.avg((F.col("sentiment") == s).cast("double")).alias(s) for s in SENTIMENT_COLORS])
     found = rows(per_product.orderBy(F.desc("reviews"), "product_id").limit(settings.report.sentiment_products),
-                 "gold.review_sentiment")
+                 GOLD_REVIEW_SENTIMENT)
     names = _product_names(inputs, [r["product_id"] for r in found])
     labels = [f"{_label(r['product_id'], names)} ({r['reviews']})" for r in found]
     figure = figures.stacked_figure(labels, {s: [r[s] or 0.0 for r in found] for s in SENTIMENT_COLORS},
@@ -198,9 +200,9 @@ def _model_vs_baseline(scored: DataFrame, settings: Settings) -> list[Table]:
 
 def anomalies(inputs: Inputs, settings: Settings) -> Content:
     """Orders flagged as anomalous per day, by main reason (gold.anomalies)."""
-    flagged = inputs.require("gold.anomalies", ["order_date", "reasons"], "analytics --only anomalies")
+    flagged = inputs.require(GOLD_ANOMALIES, ["order_date", "reasons"], "analytics --only anomalies")
     daily = rows(flagged.groupBy("order_date", F.col("reasons")[0].alias("reason")).agg(
-        F.count("*").alias("orders")), "gold.anomalies")
+        F.count("*").alias("orders")), GOLD_ANOMALIES)
     reasons = {}
     for r in daily:
         reasons[r["reason"]] = reasons.get(r["reason"], 0) + r["orders"]
@@ -211,10 +213,10 @@ def anomalies(inputs: Inputs, settings: Settings) -> Content:
 
 def data_quality(inputs: Inputs, settings: Settings) -> Content:
     """The latest data-quality run of each table: checks passed and failed, failures described (ops.dq_results)."""
-    inputs.require(RESULTS_TABLE, RESULTS_SCHEMA.fieldNames(), "quality_checks")
+    inputs.require(OPS_DQ_RESULTS, RESULTS_SCHEMA.fieldNames(), "quality_checks")
     latest = latest_results(inputs.lake)
     if not latest:
-        raise SectionUnavailable(f"no data yet: {RESULTS_TABLE} is empty")
+        raise SectionUnavailable(f"no data yet: {OPS_DQ_RESULTS} is empty")
     order = sorted(latest, key=lambda t: (STATUS_ORDER[table_status(latest[t])], t))
     passed = {t: sum(r.success for r in latest[t]) for t in order}
     failed = {t: len(latest[t]) - passed[t] for t in order}

@@ -32,7 +32,11 @@ from pyspark.sql.types import (
 EVENT_TYPES = (
     "page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase",
 )
+FUNNEL_STEPS = ("product_view", "add_to_cart", "begin_checkout", "purchase")
+"""The steps of the purchase funnel, in order (each an event type)."""
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
+REVENUE_STATUSES = ("placed", "paid", "shipped", "delivered")
+"""Orders in these states count towards revenue; cancelled and refunded ones do not."""
 DEVICES = ("mobile", "desktop", "tablet")
 CHANNELS = ("direct", "organic_search", "paid_search", "email", "social", "referral")
 

@@ -13,6 +13,7 @@ from pyspark.sql import SparkSession
 
 from shoplake.config import Settings
 from shoplake.config.loader import CONF_DIR
+from shoplake.config.settings import SparkSettings
 from shoplake.errors import ConfigurationError, EnvironmentProblem, exception_line
 from shoplake.session.java import ensure_java_home
 from shoplake.session.preflight import check_master_reachable
@@ -31,9 +32,8 @@ class DeltaJvmMissing(ConfigurationError):
     """``lake.backend: delta-spark`` was asked for but the Delta JVM classes are not on the classpath."""
 
 
-def spark_conf(settings: Settings) -> dict[str, str]:
-    """The Spark settings implied by the config (shared by the factory and spark-submit.sh)."""
-    spark = settings.spark
+def spark_conf(spark: SparkSettings) -> dict[str, str]:
+    """The Spark settings implied by the ``spark`` section (shared by the factory and spark-submit.sh)."""
     conf = {
         "spark.app.name": spark.app_name,
         "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
@@ -71,7 +71,7 @@ def build_session(settings: Settings) -> SparkSession:
     builder = SparkSession.builder
     if not submitted:
         builder = builder.master(settings.spark.master)
-        for key, value in spark_conf(settings).items():
+        for key, value in spark_conf(settings.spark).items():
             builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()

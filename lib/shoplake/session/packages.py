@@ -17,7 +17,7 @@ from pathlib import Path
 
 from shoplake.config import load_config
 from shoplake.errors import UserFacingError
-from shoplake.runner import debug_requested, log_user_error
+from shoplake.errors import debug_requested, log_user_error
 
 
 def resolve_packages(env: str) -> list[Path]:

@@ -14,8 +14,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from shoplake.config import ConfigError, Settings, load_config
-from shoplake.config.settings import master_problem
+from shoplake.config import ConfigError, load_config
+from shoplake.config.settings import SparkSettings, master_problem
 from shoplake.errors import EXIT_USER_ERROR, UserFacingError
 from shoplake.session.factory import spark_conf
 from shoplake.session.preflight import check_folders, check_master_reachable
@@ -36,10 +36,10 @@ def pack_library(archive_dir: Path) -> Path:
     return archive
 
 
-def submit_arguments(settings: Settings, master: str | None, archive: Path) -> list[str]:
-    """The spark-submit options (before the application file) implied by ``settings``."""
-    args = ["--master", master or settings.spark.master]
-    for key, value in spark_conf(settings).items():
+def submit_arguments(spark: SparkSettings, master: str | None, archive: Path) -> list[str]:
+    """The spark-submit options (before the application file) implied by ``spark``."""
+    args = ["--master", master or spark.master]
+    for key, value in spark_conf(spark).items():
         if key in _FLAG_KEYS:
             args += [_FLAG_KEYS[key], value]
         else:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return EXIT_USER_ERROR
-    for arg in submit_arguments(settings, args.master, pack_library(args.archive_dir)):
+    for arg in submit_arguments(settings.spark, args.master, pack_library(args.archive_dir)):
         if "\n" in arg:
             print(f"error: spark setting contains a newline: {arg!r}", file=sys.stderr)
             return EXIT_USER_ERROR

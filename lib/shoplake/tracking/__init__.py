@@ -1,7 +1,7 @@
 """MLflow helpers shared by every model job: one experiment per job family, runs, trials,
 the lake table versions a run read, and model registration.
 
-The tracking store and artifact root come from ``settings.mlflow``; experiments are named
+The tracking store and artifact root come from the ``mlflow`` settings section; experiments are named
 ``<experiment_prefix>-<family>`` and keep their artifacts under ``<artifact_root>/<name>``.
 """
 from __future__ import annotations
@@ -15,43 +15,43 @@ import mlflow
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.tracking import MlflowClient
 
-from shoplake.config import Settings
+from shoplake.config.settings import MlflowSettings
 
 
-def experiment_name(settings: Settings, family: str) -> str:
+def experiment_name(store: MlflowSettings, family: str) -> str:
     """The experiment of a job family, e.g. ``shoplake-als``."""
-    return f"{settings.mlflow.experiment_prefix}-{family}"
+    return f"{store.experiment_prefix}-{family}"
 
 
-def _artifact_location(settings: Settings, name: str) -> str:
-    root = settings.mlflow.artifact_root
+def _artifact_location(store: MlflowSettings, name: str) -> str:
+    root = store.artifact_root
     if urlparse(root).scheme in ("", "file"):
         return (Path(root.removeprefix("file://")).expanduser().resolve() / name).as_uri()
     return f"{root.rstrip('/')}/{name}"
 
 
-def use_tracking_store(settings: Settings) -> MlflowClient:
-    """Point MLflow (tracking and registry) at ``settings.mlflow.tracking_uri``."""
-    mlflow.set_tracking_uri(settings.mlflow.tracking_uri)
-    mlflow.set_registry_uri(settings.mlflow.tracking_uri)
-    return MlflowClient(settings.mlflow.tracking_uri)
+def use_tracking_store(store: MlflowSettings) -> MlflowClient:
+    """Point MLflow (tracking and registry) at ``store.tracking_uri``."""
+    mlflow.set_tracking_uri(store.tracking_uri)
+    mlflow.set_registry_uri(store.tracking_uri)
+    return MlflowClient(store.tracking_uri)
 
 
-def ensure_experiment(settings: Settings, family: str) -> str:
+def ensure_experiment(store: MlflowSettings, family: str) -> str:
     """The id of the family's experiment, created with its artifact location if missing."""
-    client = use_tracking_store(settings)
-    name = experiment_name(settings, family)
+    client = use_tracking_store(store)
+    name = experiment_name(store, family)
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
-    return client.create_experiment(name, artifact_location=_artifact_location(settings, name))
+    return client.create_experiment(name, artifact_location=_artifact_location(store, name))
 
 
 @contextmanager
-def start_run(settings: Settings, family: str, run_name: str | None = None,
+def start_run(store: MlflowSettings, family: str, run_name: str | None = None,
               tags: Mapping[str, str] | None = None) -> Iterator[mlflow.ActiveRun]:
     """An MLflow run in the family's experiment; ended (failed on error) when the block exits."""
-    experiment_id = ensure_experiment(settings, family)
+    experiment_id = ensure_experiment(store, family)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=dict(tags or {})) as run:
         yield run
 
@@ -61,9 +61,9 @@ def log_table_versions(versions: Mapping[str, int]) -> None:
     mlflow.log_params({f"table.{name}.version": version for name, version in versions.items()})
 
 
-def table_versions(settings: Settings, run_id: str) -> dict[str, int]:
+def table_versions(store: MlflowSettings, run_id: str) -> dict[str, int]:
     """The table versions a run recorded with :func:`log_table_versions`."""
-    params = use_tracking_store(settings).get_run(run_id).data.params
+    params = use_tracking_store(store).get_run(run_id).data.params
     return {key[len("table."):-len(".version")]: int(value) for key, value in params.items()
             if key.startswith("table.") and key.endswith(".version")}
 
@@ -87,12 +87,12 @@ class NoRegisteredModel(LookupError):
     """No version of a registered model exists (yet)."""
 
 
-def registered_version(settings: Settings, name: str, version: str | None = None) -> ModelVersion:
+def registered_version(store: MlflowSettings, name: str, version: str | None = None) -> ModelVersion:
     """Version ``version`` of registered model ``name``, or its latest; a clear error if there is none."""
-    client = use_tracking_store(settings)
+    client = use_tracking_store(store)
     if version is not None:
         return client.get_model_version(name, version)
     versions = client.search_model_versions(f"name = '{name}'")
     if not versions:
-        raise NoRegisteredModel(f"no version of model {name!r} is registered in {settings.mlflow.tracking_uri}")
+        raise NoRegisteredModel(f"no version of model {name!r} is registered in {store.tracking_uri}")
     return max(versions, key=lambda v: int(v.version))

@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import FloatType, StringType, StructField, StructType
 
 from shoplake.config import Settings
+from shoplake.config.settings import DlSettings
 from shoplake.dl.baselines import tfidf_logreg
 from shoplake.dl.classifier import ClassifierTask, FittedClassifier, fit_classifier
 from shoplake.dl.inference import map_model
@@ -92,7 +93,7 @@ def _score_batch(model: SentimentModel, rows: pd.DataFrame, device: torch.device
     return out
 
 
-def score_reviews(reviews: DataFrame, model: SentimentModel, settings: Settings) -> tuple[DataFrame, DataFrame]:
+def score_reviews(reviews: DataFrame, model: SentimentModel, dl: DlSettings) -> tuple[DataFrame, DataFrame]:
     """Scores of every review with a text (``sentiment``, ``p_*``, ``score`` = P(positive) − P(negative)),
     computed on the executors, and the reviews skipped (with ``skip_reason``)."""
     usable, skipped = split_skipped(with_review_text(reviews))
@@ -100,7 +101,7 @@ def score_reviews(reviews: DataFrame, model: SentimentModel, settings: Settings)
                          model.tokenizer_json, model.max_seq_len).drop("review_text")
     tokens = tokens.withColumn(LENGTH, F.aggregate("attention_mask", F.lit(0), lambda total, x: total + x))
     scored = map_model(tokens, partial(from_spec, model.spec()), model, _score_batch, SCORES,
-                       settings.dl.inference_batch_size, settings.dl.device, sort_by=LENGTH)
+                       dl.inference_batch_size, dl.device, sort_by=LENGTH)
     return scored, skipped.select("review_id", "product_id", "skip_reason")
 
 

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, FloatType, StringType, StructField, StructType
 
-from shoplake.config import Settings
+from shoplake.config.settings import DlSettings
 from shoplake.dl.inference import map_model
 from shoplake.dl.skips import split_skipped
 from shoplake.dl.vision.images import with_pixels
@@ -35,12 +35,12 @@ def _embed_batch(model: ResNet, rows: pd.DataFrame, device: torch.device) -> pd.
     return pd.DataFrame({"product_id": rows["product_id"].to_numpy(), "embedding": list(vectors)})
 
 
-def embed_products(products: DataFrame, model: ResNet, settings: Settings) -> tuple[DataFrame, DataFrame]:
+def embed_products(products: DataFrame, model: ResNet, dl: DlSettings) -> tuple[DataFrame, DataFrame]:
     """``(product_id, embedding)`` of every product whose image decodes at the model's size, and the
     products skipped (``product_id``, ``skip_reason``)."""
     usable, skipped = split_skipped(with_pixels(products.select("product_id", "image"), "image", model.image_size))
     embeddings = map_model(usable, partial(ResNet, **model.spec()), model, _embed_batch, EMBEDDINGS,
-                           settings.dl.inference_batch_size, settings.dl.device)
+                           dl.inference_batch_size, dl.device)
     return embeddings, skipped.select("product_id", "skip_reason")
 
 

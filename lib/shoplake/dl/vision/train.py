@@ -8,6 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from shoplake.config import Settings
+from shoplake.config.settings import DlSettings
 from shoplake.datasets.fashion_mnist import CLASSES
 from shoplake.dl.baselines import pixel_logreg
 from shoplake.dl.classifier import ClassifierTask, FittedClassifier, fit_classifier
@@ -30,9 +31,8 @@ def random_flip(batch: Batch) -> Batch:
     return {**batch, "pixels": mirrored.reshape(pixels.shape)}
 
 
-def build_resnet(settings: Settings, classes: int = len(CLASSES)) -> ResNet:
+def build_resnet(dl: DlSettings, classes: int = len(CLASSES)) -> ResNet:
     """The configured ResNet, with the pretrained weights of ``dl.pretrained_resnet_path`` when given."""
-    dl = settings.dl
     model = ResNet(dl.image_arch, num_classes=classes, image_size=dl.image_size)
     if dl.pretrained_resnet_path:
         load_pretrained(model, dl.pretrained_resnet_path)
@@ -55,7 +55,7 @@ def train_image_model(images: DataFrame, settings: Settings, table_versions: Map
     usable, _ = split_skipped(prepared)
     data = usable.select("split", "label", "pixels")
     torch.manual_seed(dl.seed)
-    model = build_resnet(settings)
+    model = build_resnet(dl)
     task = ClassifierTask(
         family=FAMILY, class_names=CLASSES, inputs=("pixels",), batch_size=dl.image_batch_size, epochs=dl.image_epochs,
         lr=dl.image_lr, registered_model=dl.image_registered_model, baseline=pixel_logreg("pixels"),

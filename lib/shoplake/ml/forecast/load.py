@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import SparkSession
-
+from shoplake.catalog import GOLD_DAILY_ITEM_SALES, GOLD_FORECASTS, GOLD_RETAIL_SERIES_FORECASTS, SILVER_PRODUCTS
 from shoplake.config import Settings
 from shoplake.datasets.convert import convert
 from shoplake.lake import Lake
@@ -20,25 +19,24 @@ from shoplake.ml.forecast.series import SERIES_ID, ForecastInputError, item_sale
 from shoplake.ml.forecast.train import FORECAST_COLUMNS, ForecastRun, train_forecast
 
 log = get_logger(__name__)
-SALES, PRODUCTS = "gold.daily_item_sales", "silver.products"
-FORECASTS, RETAIL_FORECASTS = "gold.forecasts", "gold.retail_series_forecasts"
+FORECASTS, RETAIL_FORECASTS = GOLD_FORECASTS, GOLD_RETAIL_SERIES_FORECASTS
 
 
 def forecast_demand(lake: Lake, settings: Settings, register: bool = True) -> dict:
     """Forecast every product's daily units into ``gold.forecasts``; return the run's summary."""
-    if not lake.exists(SALES):
-        raise ForecastInputError(f"forecasting needs {SALES}: run build_gold first")
-    versions = {SALES: lake.version(SALES)}
+    if not lake.exists(GOLD_DAILY_ITEM_SALES):
+        raise ForecastInputError(f"forecasting needs {GOLD_DAILY_ITEM_SALES}: run build_gold first")
+    versions = {GOLD_DAILY_ITEM_SALES: lake.version(GOLD_DAILY_ITEM_SALES)}
     products = None
-    if lake.exists(PRODUCTS):
-        versions[PRODUCTS] = lake.version(PRODUCTS)
-        products = lake.read(PRODUCTS, version=versions[PRODUCTS])
-    series = shop_series(lake.read(SALES, version=versions[SALES]), products)
+    if lake.exists(SILVER_PRODUCTS):
+        versions[SILVER_PRODUCTS] = lake.version(SILVER_PRODUCTS)
+        products = lake.read(SILVER_PRODUCTS, version=versions[SILVER_PRODUCTS])
+    series = shop_series(lake.read(GOLD_DAILY_ITEM_SALES, version=versions[GOLD_DAILY_ITEM_SALES]), products)
     run = train_forecast(series, settings, until="table", table_versions=versions, register=register)
     return _write(lake, run, FORECASTS, "product_id")
 
 
-def forecast_retail_series(spark: SparkSession, lake: Lake, settings: Settings, names: Sequence[str] = (),
+def forecast_retail_series(lake: Lake, settings: Settings, names: Sequence[str] = (),
                            register: bool = False) -> dict:
     """Forecast the real monthly retail series (all, or those in ``names``) into ``gold.retail_series_forecasts``."""
     frame = convert("retail-series", settings.paths.cache)["item_sales"]
@@ -49,7 +47,7 @@ def forecast_retail_series(spark: SparkSession, lake: Lake, settings: Settings, 
     if names:
         frame = frame[frame["item_id"].isin(names)]
     frame = frame.astype({"units": "float64"})
-    series = item_sales_series(spark.createDataFrame(frame))
+    series = item_sales_series(lake.spark.createDataFrame(frame))
     run = train_forecast(series, settings, settings.forecast.for_frequency("month"), until="series",
                          run_name="train_forecast_retail", register=register)
     return _write(lake, run, RETAIL_FORECASTS, SERIES_ID)

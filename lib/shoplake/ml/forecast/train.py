@@ -84,7 +84,7 @@ def train_forecast(series: DataFrame, settings: Settings, fs: ForecastSettings |
     usable = filled.join(lengths.filter(F.col("periods") >= needed).select(SERIES_ID), SERIES_ID, "left_semi")
     origins = origin_features(usable, fs).cache()
     rows = stack_horizons(origins, fs)
-    with tracking.start_run(settings, FAMILY, run_name=run_name, tags={"frequency": fs.frequency}) as run:
+    with tracking.start_run(settings.mlflow, FAMILY, run_name=run_name, tags={"frequency": fs.frequency}) as run:
         mlflow.log_params({k: v for k, v in asdict(fs).items() if k != "monthly"})
         tracking.log_table_versions(table_versions or {})
         mlflow.log_metrics({"rows": stats.rows, "series": stats.series, "filled_periods": summary.filled,

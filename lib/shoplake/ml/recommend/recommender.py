@@ -24,8 +24,9 @@ from pyspark.ml.recommendation import ALSModel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from shoplake.catalog import GOLD_USER_ITEM_INTERACTIONS
 from shoplake.config import Settings
-from shoplake.config.settings import AlsSettings
+from shoplake.config.settings import AlsSettings, MlflowSettings
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake import tracking
@@ -41,7 +42,6 @@ from shoplake.ml.recommend.tuning import Choice, SearchSpace, param_grid, tune_r
 
 log = get_logger(__name__)
 FAMILY = "als"
-INTERACTIONS = "gold.user_item_interactions"
 RECIPE_FILE = "recipe.json"
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("integer", USER_INDEX), ColSpec("integer", ITEM_INDEX)]),
@@ -72,14 +72,13 @@ class RecommenderConfig:
     registered_model: str = "shoplake-als"
 
     @classmethod
-    def from_settings(cls, als: AlsSettings, **overrides) -> RecommenderConfig:
-        """The config's ``als`` section, with ``overrides`` (None values ignored) on top."""
+    def from_settings(cls, als: AlsSettings) -> RecommenderConfig:
+        """The config's ``als`` section."""
         values = {"split": als.split, "train_ratio": als.train_ratio, "k": als.k, "ranks": tuple(als.ranks),
                   "reg_params": tuple(als.reg_params), "alphas": tuple(als.alphas), "max_iter": als.max_iter,
                   "half_lives_days": tuple(als.half_lives_days), "popularity_weights": tuple(als.popularity_weights),
                   "families": tuple(als.families), "pool": als.candidate_pool, "neighbours": als.neighbours,
                   "registered_model": als.registered_model}
-        values.update({name: value for name, value in overrides.items() if value is not None})
         return cls(**values)
 
     def grid(self) -> list[AlsParams]:
@@ -118,7 +117,7 @@ def index_interactions(interactions: DataFrame, mapping: IdMapping, strength_col
 
 def train_recommender(
     interactions: DataFrame,
-    settings: Settings,
+    store: MlflowSettings,
     config: RecommenderConfig = RecommenderConfig(),
     user_col: str = "user_id",
     item_col: str = "product_id",
@@ -139,7 +138,7 @@ def train_recommender(
     indexed = index_interactions(interactions, mapping, strength_col, time_col).cache()
     train, test = (df.cache() for df in split(indexed, config.split, config.train_ratio, config.seed))
     metric = config.metric
-    with tracking.start_run(settings, FAMILY, run_name="train_als") as run:
+    with tracking.start_run(store, FAMILY, run_name="train_als") as run:
         mlflow.log_params({"split": config.split, "train_ratio": config.train_ratio, "k": config.k,
                            "metric": metric, "validation_ratio": config.validation_ratio,
                            "families": ",".join(config.families)})
@@ -165,19 +164,21 @@ def train_recommender(
     return TrainedRecommender(final.model, choice.recipe, mapping, indexed, metrics, run.info.run_id, version)
 
 
-def train_on_lake(lake: Lake, settings: Settings, config: RecommenderConfig) -> TrainedRecommender:
-    """Train on the current version of ``gold.user_item_interactions``, recording that version in MLflow."""
+def train_on_lake(lake: Lake, settings: Settings) -> TrainedRecommender:
+    """Train as the ``als`` section says on the current version of ``gold.user_item_interactions``, recording
+    that version in MLflow."""
     spark = lake.spark
     if spark.sparkContext.getCheckpointDir() is None:  # ALS cuts its lineage there every 10 iterations
         spark.sparkContext.setCheckpointDir(lake.checkpoint_path("train_als"))
-    version = lake.version(INTERACTIONS)
-    return train_recommender(lake.read(INTERACTIONS, version=version), settings, config,
-                             table_versions={INTERACTIONS: version})
+    version = lake.version(GOLD_USER_ITEM_INTERACTIONS)
+    config = RecommenderConfig.from_settings(settings.als)
+    return train_recommender(lake.read(GOLD_USER_ITEM_INTERACTIONS, version=version), settings.mlflow, config,
+                             table_versions={GOLD_USER_ITEM_INTERACTIONS: version})
 
 
-def load_registered(settings: Settings, name: str, version: str | None = None) -> tuple[ALSModel, ModelVersion]:
+def load_registered(store: MlflowSettings, name: str, version: str | None = None) -> tuple[ALSModel, ModelVersion]:
     """The registered ALS model (latest version unless ``version``) and its registry entry."""
-    entry = tracking.registered_version(settings, name, version)
+    entry = tracking.registered_version(store, name, version)
     pipeline = mlflow.spark.load_model(f"models:/{name}/{entry.version}")
     return pipeline.stages[0], entry
 
