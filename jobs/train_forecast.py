@@ -27,7 +27,8 @@ def add_arguments(parser):
     parser.add_argument("--no-register", action="store_true", help="never register the model")
 
 
-FLAGS = (ConfigFlag("--horizon", ("forecast.horizon", "forecast.monthly.horizon"), _positive, help="periods to forecast"),
+FLAGS = (ConfigFlag("--horizon", ("forecast.horizon", "forecast.monthly.horizon"), _positive,
+                    help="periods to forecast"),
          ConfigFlag("--folds", ("forecast.folds", "forecast.monthly.folds"), _positive, help="backtest folds"))
 
 JOB = Job("train_forecast", train_forecast_step, __doc__, add_arguments, FLAGS)

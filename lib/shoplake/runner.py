@@ -49,8 +49,9 @@ class ConfigFlag:
 
     def add_to(self, parser: argparse.ArgumentParser) -> None:
         """Add the flag; its help names the config keys it sets."""
+        name = None if self.choices else self.flag.lstrip("-").upper().replace("-", "_")
         parser.add_argument(self.flag, dest=self.dest, type=self.type, nargs="+" if self.many else None,
-                            choices=self.choices, metavar=self.metavar,
+                            choices=self.choices, metavar=self.metavar or name,
                             help=f"{self.help} (default: {', '.join(self.keys)})".strip())
 
 

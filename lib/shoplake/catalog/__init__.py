@@ -45,9 +45,9 @@ def tables_of_layer(layer: str) -> tuple[str, ...]:
     return tuple(name for name, entry in TABLES.items() if entry.layer == layer)
 
 
-def tables_written_by(step: str) -> tuple[str, ...]:
-    """The tables that the pipeline step or job ``step`` writes, in catalogue order."""
-    return tuple(name for name, entry in TABLES.items() if step in entry.written_by)
+def tables_written_by(*steps: str) -> tuple[str, ...]:
+    """The tables that any of the pipeline steps or jobs ``steps`` writes, in catalogue order."""
+    return tuple(name for name, entry in TABLES.items() if set(steps) & set(entry.written_by))
 
 
 def inputs_of(step: str) -> tuple[str, ...]:

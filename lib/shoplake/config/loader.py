@@ -137,7 +137,7 @@ def _build(cls: type, raw: Any, prefix: str, where: str):
 
 
 def coerce(hint: Any, value: Any, key: str, where: str):
-    """``value`` as the type ``hint`` declares (a clear :class:`ConfigError` naming ``key`` and ``where`` if it is not)."""
+    """``value`` as the type ``hint`` declares; a :class:`ConfigError` naming ``key`` and ``where`` if it is not."""
     if dataclasses.is_dataclass(hint):
         return _build(hint, value if value is not None else {}, key + ".", where)
     origin = typing.get_origin(hint)

@@ -112,7 +112,8 @@ def run_score_reviews(lake: Lake, settings: Settings, registered_model: str | No
                                F.avg((F.col("sentiment") == "negative").cast("double")).alias("share_negative")).first()
         summary = {"reviews_scored": int(totals["reviews"]), "products": int(totals["products"]),
                    "share_negative": float(totals["share_negative"] or 0.0)}
-        result = _finish(run, summary, skipped, "reviews to score", {GOLD_REVIEW_SENTIMENT: written, GOLD_PRODUCT_SENTIMENT: products})
+        result = _finish(run, summary, skipped, "reviews to score",
+                         {GOLD_REVIEW_SENTIMENT: written, GOLD_PRODUCT_SENTIMENT: products})
     log.info("scored %d reviews of %d products with %s", summary["reviews_scored"], summary["products"], result["model"])
     return result
 
@@ -130,9 +131,11 @@ def run_embed_images(lake: Lake, settings: Settings, registered_model: str | Non
         stored = run.lake.read(GOLD_ITEM_EMBEDDINGS, version=written).select("product_id", "embedding")
         similar = similar_products(stored, k, settings.dl.similarity_block_size)
         similar_version = run.lake.overwrite(similar.select("*", run.stamp), GOLD_VISUALLY_SIMILAR_ITEMS)
-        precision = same_category_precision(run.lake.read(GOLD_VISUALLY_SIMILAR_ITEMS, version=similar_version), run.rows, k)
+        stored_similar = run.lake.read(GOLD_VISUALLY_SIMILAR_ITEMS, version=similar_version)
+        precision = same_category_precision(stored_similar, run.rows, k)
         summary = {"products_embedded": stored.count(), f"similar_precision_at_{k}": precision}
-        result = _finish(run, summary, skipped, "product images", {GOLD_ITEM_EMBEDDINGS: written, GOLD_VISUALLY_SIMILAR_ITEMS: similar_version})
+        result = _finish(run, summary, skipped, "product images",
+                         {GOLD_ITEM_EMBEDDINGS: written, GOLD_VISUALLY_SIMILAR_ITEMS: similar_version})
     log.info("embedded %d products with %s; same-category precision@%d %.4f", summary["products_embedded"],
              result["model"], k, precision)
     return result

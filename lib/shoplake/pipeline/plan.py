@@ -24,10 +24,6 @@ _SILVER_CHECKS = {"layers": ("bronze", "silver"), "changed_only": True}
 _GOLD_CHECKS = {"layers": ("gold",), "changed_only": True}
 
 
-def _written_by(*steps: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(table for step in steps for table in tables_written_by(step)))
-
-
 def _step(name: str, run, description: str, **extra) -> Step:
     """A step that reads and writes what the catalogue says ``name`` reads and writes."""
     return Step(name, run, description, reads=extra.pop("reads", inputs_of(name)), writes=tables_written_by(name),
@@ -41,10 +37,10 @@ PIPELINE_STEPS = (
     _step("ingest_orders", ingest_orders_step, "new order files to bronze, silver orders and lines"),
     _step("ingest_catalog", ingest_catalog_step, "new product and review files to bronze and silver"),
     _step("quality_silver", quality_checks_step, "data-quality suites of changed bronze and silver tables",
-          reads=_written_by("ingest_clickstream", "ingest_orders", "ingest_catalog"), options=_SILVER_CHECKS),
+          reads=tables_written_by("ingest_clickstream", "ingest_orders", "ingest_catalog"), options=_SILVER_CHECKS),
     _step("build_gold", build_gold_step, "gold sales, interactions, user features, funnel"),
     _step("quality_gold", quality_checks_step, "data-quality suites of changed gold tables",
-          reads=_written_by("build_gold"), options=_GOLD_CHECKS),
+          reads=tables_written_by("build_gold"), options=_GOLD_CHECKS),
     _step("recommend", train_and_recommend_step,
           "ALS tuned and evaluated against popularity; recommendations when it wins"),
     _step("forecast", train_forecast_step, "GBT demand forecast, backtested against seasonal-naive"),
@@ -54,6 +50,6 @@ PIPELINE_STEPS = (
     _step("train_image_model", train_image_model_step, "ResNet on Fashion-MNIST product photos"),
     _step("embed_images", embed_images_step, "image embeddings and visually similar items"),
     _step("privacy_check", privacy_check_step, "no emails, phones or names outside bronze",
-          reads=_written_by("ingest_clickstream", "ingest_orders", "ingest_catalog", "build_gold", "analytics")),
+          reads=tables_written_by("ingest_clickstream", "ingest_orders", "ingest_catalog", "build_gold", "analytics")),
     _step("report", report_step, "the HTML report with every plot, logged to MLflow"),
 )

@@ -35,7 +35,8 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from shoplake.catalog import BRONZE_ORDERS, OPS_ERASURE_LIST, OPS_ERASURE_REQUESTS, OPS_ERASURES, table
+from shoplake import catalog
+from shoplake.catalog import BRONZE_ORDERS, OPS_ERASURE_LIST, OPS_ERASURE_REQUESTS, OPS_ERASURES
 from shoplake.config import Settings
 from shoplake.config.settings import IngestSettings
 from shoplake.lake import Lake
@@ -54,7 +55,7 @@ ERASURES = OPS_ERASURES
 RAW_LAYER = "bronze"
 PRIVACY_TABLES = (OPS_ERASURES, OPS_ERASURE_LIST, OPS_ERASURE_REQUESTS)
 _KEY_TYPES = (StringType, NumericType, BooleanType, DateType, TimestampType)
-AUDIT_SCHEMA = table(OPS_ERASURES).struct()
+AUDIT_SCHEMA = catalog.table(OPS_ERASURES).struct()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ def quality_checks_step(ctx: StepContext) -> StepOutcome:
     layers, lake = ctx.option("layers", ()), ctx.lake
     tables = ctx.option("tables") or ([t for layer in layers for t in known_tables(layer) if lake.exists(t)]
                                       if layers else None)
-    run = check_tables(lake, ctx.settings, tables, changed_only=ctx.option("changed_only", False), now=ctx.option("now"))
+    run = check_tables(lake, ctx.settings, tables, changed_only=ctx.option("changed_only", False),
+                       now=ctx.option("now"))
     if ctx.option("print_report", False):
         print(format_report(run.results()))
         if run.docs_uri:
