@@ -7,7 +7,8 @@ and the pipeline runs the same step functions (:mod:`shoplake.steps`). A flag th
 value is a :class:`ConfigFlag`: it reaches the step as that value of the settings, never as a
 special case in the step. Exit codes: 0 done, 1 the job failed (logged with its traceback), 2 a
 :class:`~shoplake.errors.UserFacingError` (a bad config, an unusable environment, a conflicting
-run), logged as one line; ``--debug`` or ``SHOPLAKE_DEBUG=1`` adds the traceback.
+run), logged as one line; ``--debug`` or ``SHOPLAKE_DEBUG=1`` adds the traceback. A step that has nothing to
+work with yet (:class:`~shoplake.steps.context.StepNotRun`: no registered model) ends with its reason and 1.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pyspark.sql import SparkSession
 from shoplake.config import Settings, apply_overrides, load_config
 from shoplake.errors import UserFacingError, debug_requested, log_user_error
 from shoplake.log import get_logger
-from shoplake.steps.context import StepContext, StepOutcome
+from shoplake.steps.context import StepContext, StepNotRun, StepOutcome
 
 JOBS_DIR = Path(__file__).resolve().parents[2] / "jobs"
 log = get_logger("runner")
@@ -112,6 +113,9 @@ def run_job(job: Job, argv: Sequence[str] | None = None) -> int:
         outcome = job.step(StepContext(spark, settings, args))
     except UserFacingError as exc:
         return log_user_error(exc, debug, f"job {job.name} stopped after {time.monotonic() - started:.1f}s")
+    except StepNotRun as reason:
+        log.error("job %s not run: %s", job.name, reason)
+        return 1
     except Exception:
         log.exception("job %s failed after %.1fs", job.name, time.monotonic() - started)
         return 1

@@ -120,3 +120,18 @@ def test_shoplake_command_lists_and_runs_jobs(tmp_path):
     unknown = run_command([sys.executable, "-m", "shoplake.cli", "run", "nope"], cwd=tmp_path)
     assert unknown.returncode != 0
     assert "unknown job 'nope'" in unknown.stderr
+
+
+def test_a_job_whose_step_has_nothing_to_work_with_yet_ends_with_its_reason_and_exit_code_1(tmp_path):
+    script = (
+        "import sys\n"
+        "from shoplake.runner import Job, run_job\n"
+        "from shoplake.steps.context import StepNotRun\n"
+        "def step(ctx):\n"
+        "    raise StepNotRun(\"no version of model 'm' is registered\")\n"
+        "sys.exit(run_job(Job('nothing_yet', step, 'a job with nothing to work with'), ['--env', 'test']))\n"
+    )
+    result = run_command([sys.executable, "-c", script], cwd=tmp_path)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "job nothing_yet not run: no version of model 'm' is registered" in result.stderr
+    assert "Traceback" not in result.stderr
