@@ -26,7 +26,7 @@ from pyspark.sql import SparkSession
 from shoplake.config import Settings, apply_overrides, load_config
 from shoplake.errors import UserFacingError, debug_requested, log_user_error
 from shoplake.log import get_logger
-from shoplake.steps.context import StepContext, StepNotRun, StepOutcome
+from shoplake.steps.context import StepContext, StepNotRun, StepOutcome, format_versions
 
 JOBS_DIR = Path(__file__).resolve().parents[2] / "jobs"
 log = get_logger("runner")
@@ -128,7 +128,7 @@ def run_job(job: Job, argv: Sequence[str] | None = None) -> int:
 def _written(outcome: StepOutcome | None) -> str:
     if not outcome or not outcome.wrote:
         return ""
-    return "; wrote " + ", ".join(f"{table}@v{version}" for table, version in outcome.wrote.items())
+    return "; wrote " + format_versions(outcome.wrote)
 
 
 def list_jobs() -> dict[str, str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from shoplake.log import get_logger
-from shoplake.steps.context import StepNotRun, StepOutcome
+from shoplake.steps.context import StepNotRun, StepOutcome, format_versions
 
 log = get_logger("pipeline")
 
@@ -87,7 +87,7 @@ def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_fro
         if ledger and not force and step.reads and ledger.is_current(step.name, reads):
             result = StepResult(step.name, 0.0, skipped=True, reads=reads, writes=ledger.versions(step.writes))
             ledger.record(result, "skipped", started_wall)
-            log.info("%s: up to date (inputs %s unchanged since its last run), skipped", prefix, _versions(reads))
+            log.info("%s: up to date (inputs %s unchanged since its last run), skipped", prefix, format_versions(reads))
             results.append(result)
             continue
         log.info("%s: started%s", prefix, f" ({step.description})" if step.description else "")
@@ -115,7 +115,3 @@ def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_fro
                  " ".join(f"{k}={v}" for k, v in result.figures.items() if k != "mlflow_run_ids"))
         results.append(result)
     return results
-
-
-def _versions(versions: Mapping[str, int]) -> str:
-    return ", ".join(f"{table}@v{version}" for table, version in versions.items()) or "none"

@@ -59,3 +59,8 @@ class StepOutcome:
         figures = {k: v for k, v in summary.items() if isinstance(v, (str, int, float)) and k != "run_id"}
         run_ids = [p["run_id"] for p in (summary, *parts) if isinstance(p, Mapping) and p.get("run_id")]
         return cls(wrote=dict(wrote or {}), figures=figures, run_ids=run_ids)
+
+
+def format_versions(versions: Mapping[str, int]) -> str:
+    """``silver.events@v3, silver.sessions@v2`` (``none`` when empty), as the logs name table versions."""
+    return ", ".join(f"{table}@v{version}" for table, version in versions.items()) or "none"
