@@ -29,9 +29,10 @@ $(STAMP): setup.py constraints.txt
 run: setup  ## run the whole pipeline on the embedded default (ENV=local)
 	./spark-submit.sh --env $(ENV) pipeline $(ARGS)
 
-# the test session's Delta and Hadoop jars (conf/test.yaml's spark.packages), from Maven Central into Ivy's cache
+# the test session's jars, from Maven Central into Ivy's cache: conf/test.yaml's spark.packages (Delta)
+# and hadoop-aws, which the test run's own session adds for the S3 tests (tests/support/s3.py's HADOOP_AWS)
 $(JARS_STAMP): $(STAMP) conf/test.yaml
-	$(PY) -m shoplake.session.packages --env test
+	$(PY) -m shoplake.session.packages --env test --with org.apache.hadoop:hadoop-aws:3.4.1
 	@touch $(JARS_STAMP)
 
 test: setup $(JARS_STAMP)  ## run the whole test suite (both Delta backends)

@@ -1,6 +1,7 @@
 """Shared fixtures: test settings with a per-session temp lake, and one SparkSession."""
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -24,12 +25,21 @@ def settings(tmp_path_factory):
     )
 
 
-@pytest.fixture(scope="session")
-def spark(settings):
-    """One real local SparkSession for the whole test run (2 cores, no UI)."""
-    from shoplake.session import build_session
+@pytest.fixture(scope="session", autouse=True)
+def spark_local_dirs(tmp_path_factory):
+    """Spark's scratch folders (``SPARK_LOCAL_DIRS``) of this run and of every process it starts, under the
+    run's temp directory: a job killed with SIGKILL cannot remove its own, and pytest prunes old runs."""
+    os.environ["SPARK_LOCAL_DIRS"] = str(tmp_path_factory.mktemp("spark-local"))
 
-    session = build_session(settings)
+
+@pytest.fixture(scope="session")
+def spark(settings, spark_local_dirs):
+    """One real local SparkSession for the whole test run (2 cores, no UI), with hadoop-aws for the S3 tests."""
+    from shoplake.session import build_session
+    from tests.support.s3 import HADOOP_AWS
+
+    with_s3a = dataclasses.replace(settings.spark, packages=(*settings.spark.packages, HADOOP_AWS))
+    session = build_session(dataclasses.replace(settings, spark=with_s3a))
     yield session
     session.stop()
 

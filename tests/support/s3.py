@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import pytest
 
+# s3a:// for Spark: the Hadoop release of pyspark's own jars (the Makefile resolves it before the tests)
+HADOOP_AWS = "org.apache.hadoop:hadoop-aws:3.4.1"
 ACCESS_KEY = "shoplake-test"
 SECRET_KEY = "shoplake-test-secret"
 REGION = "us-east-1"
