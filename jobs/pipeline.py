@@ -12,6 +12,7 @@ from shoplake.pipeline.plan import PIPELINE_STEPS
 from shoplake.pipeline.summary import summary_lines
 from shoplake.runner import Job, run_job
 from shoplake.steps.context import StepContext, StepOutcome
+from shoplake.steps.ingest import add_accept_quarantine
 
 log = get_logger("jobs.pipeline")
 DEMO_DAYS = 120
@@ -28,6 +29,7 @@ def add_arguments(parser):
     parser.add_argument("--days", type=int, default=DEMO_DAYS,
                         help=f"demo data days (default: {DEMO_DAYS}, enough history for the forecast backtest and churn)")
     parser.add_argument("--seed", type=int, default=42, help="demo data seed")
+    add_accept_quarantine(parser)
     add_date_arguments(parser)
 
 

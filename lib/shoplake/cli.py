@@ -11,6 +11,8 @@ import sys
 
 from shoplake.config import load_config
 from shoplake.datasets.cli import add_datasets_parser
+from shoplake.explore.cli import add_explore_parsers
+from shoplake.ingest.preview import add_preview_parser
 from shoplake.quality.cli import add_dq_parser
 from shoplake.tracking.ui import mlflow_ui_command
 from shoplake.errors import UserFacingError
@@ -68,10 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
                  "generate a synthetic shop's input files and ground truth (shoplake generate --help for the flags)")
     add_datasets_parser(sub)
     add_dq_parser(sub)
+    add_preview_parser(sub)
     _add_mlflow_ui_parser(sub)
     add_job_verb(sub, "erase", "erase_customer",
                  "erase a customer from every table: shoplake erase --customer ID | --email ADDRESS [--env ENV]")
     add_job_verb(sub, "report", "report", "write the HTML report: shoplake report [--env ENV] [--out PATH]")
+    add_explore_parsers(sub)
     return parser
 
 

@@ -44,6 +44,11 @@ class ConflictError(UserFacingError):
     """Another run holds what this run needs (for example another ingest of the same source)."""
 
 
+class InputRefused(Exception):
+    """Input that a configured limit refuses (a batch with too much quarantined): the job ends with the message
+    as one line and exit code 1; the pipeline records its step as failed and stops there."""
+
+
 def exception_line(exc: BaseException) -> str:
     """The first line of ``exc``'s message, for a one-line error; for a JVM exception raised through py4j,
     the Java exception's class and message without the Java stack trace."""

@@ -8,7 +8,8 @@ value is a :class:`ConfigFlag`: it reaches the step as that value of the setting
 special case in the step. Exit codes: 0 done, 1 the job failed (logged with its traceback), 2 a
 :class:`~shoplake.errors.UserFacingError` (a bad config, an unusable environment, a conflicting
 run), logged as one line; ``--debug`` or ``SHOPLAKE_DEBUG=1`` adds the traceback. A step that has nothing to
-work with yet (:class:`~shoplake.steps.context.StepNotRun`: no registered model) ends with its reason and 1.
+work with yet (:class:`~shoplake.steps.context.StepNotRun`: no registered model) ends with its reason and 1, and
+so does one that refused its input (:class:`~shoplake.errors.InputRefused`: too much of a batch quarantined).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from shoplake.config import Settings, apply_overrides, load_config
-from shoplake.errors import UserFacingError, debug_requested, log_user_error
+from shoplake.errors import InputRefused, UserFacingError, debug_requested, log_user_error
 from shoplake.log import get_logger
 from shoplake.steps.context import StepContext, StepNotRun, StepOutcome, format_versions
 
@@ -115,6 +116,9 @@ def run_job(job: Job, argv: Sequence[str] | None = None) -> int:
         return log_user_error(exc, debug, f"job {job.name} stopped after {time.monotonic() - started:.1f}s")
     except StepNotRun as reason:
         log.error("job %s not run: %s", job.name, reason)
+        return 1
+    except InputRefused as refused:
+        log.error("job %s refused its input: %s", job.name, refused)
         return 1
     except Exception:
         log.exception("job %s failed after %.1fs", job.name, time.monotonic() - started)

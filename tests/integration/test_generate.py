@@ -296,7 +296,7 @@ def test_corruption_in_the_files_matches_the_truth_and_the_rates(shop):
             "missing_id": "event_id" not in record,
             "unknown_event_type": record.get("event_type") not in EVENT_TYPES,
             "negative_quantity": isinstance(record.get("quantity"), int) and record["quantity"] < 0,
-            "zero_price": record.get("price") == 0,
+            "negative_price": isinstance(record.get("price"), float) and record["price"] < 0,
             "future_timestamp": isinstance(record.get("event_time"), str) and record["event_time"] > end,
             "wrong_type": not isinstance(record.get("event_time"), str) or isinstance(record.get("price"), str)
             or isinstance(record.get("quantity"), str),

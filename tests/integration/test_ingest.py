@@ -21,8 +21,9 @@ from shoplake.lake import open_lake
 
 pytestmark = pytest.mark.slow
 KEY = b"test-pseudonym-key"
+MAX_QUARANTINE_SHARE = 0.5
 RECORD_KINDS = ("malformed_json", "wrong_type", "missing_id", "unknown_event_type", "negative_quantity",
-                "zero_price", "future_timestamp", "duplicate_event")
+                "negative_price", "future_timestamp", "duplicate_event")
 # which quarantine reason each planted corruption must end with (a prefix where the column varies)
 REASON_OF_KIND = {
     "malformed_json": ("malformed_json",),
@@ -30,7 +31,7 @@ REASON_OF_KIND = {
     "missing_id": ("missing_event_id", "missing_order_id", "missing_review_id", "missing_product_id"),
     "unknown_event_type": ("unknown_event_type", "unknown_status"),
     "negative_quantity": ("nonpositive_quantity",),
-    "zero_price": ("nonpositive_price",),
+    "negative_price": ("negative_price",),
     "future_timestamp": ("future_timestamp",),
 }
 
@@ -41,14 +42,16 @@ def reason_kind(reason: str) -> str:
 
 @pytest.fixture(scope="module")
 def shop(spark, settings, tmp_path_factory):
-    """A small generated shop (1% of each corruption kind) ingested into a fresh lake, bronze to gold."""
+    """A small generated shop (1% of each corruption kind) ingested into a fresh lake, bronze to gold; that is
+    more quarantine per batch than the default share allows, so the share is raised."""
     root = tmp_path_factory.mktemp("ingest")
     inputs, truth = root / "inputs", root / "truth"
     corruption = {kind: 0.01 for kind in RECORD_KINDS} | {"duplicate_file": 0.05}
     config = make_config("small", users=300, days=10, seed=11, corruption=corruption, end_date=date(2024, 1, 10))
     generate(spark, config, str(inputs), str(truth), settings.paths.cache)
     cfg = replace(settings, lake=replace(settings.lake, root=str(root / "lake")),
-                  paths=replace(settings.paths, inputs=str(inputs)))
+                  paths=replace(settings.paths, inputs=str(inputs)),
+                  ingest=replace(settings.ingest, max_quarantine_share=MAX_QUARANTINE_SHARE))
     lake = open_lake(spark, cfg)
     run_all(spark, lake, cfg)
     return {"lake": lake, "settings": cfg, "inputs": inputs, "truth": truth}
@@ -223,6 +226,7 @@ def test_job_killed_after_a_bronze_commit_reruns_to_the_same_tables(shop, tmp_pa
     shutil.copytree(shop["inputs"], inputs)
     env = {"SHOPLAKE__LAKE__ROOT": str(tmp_path / "lake"), "SHOPLAKE__PATHS__INPUTS": str(inputs),
            "SHOPLAKE__INGEST__MAX_BATCH_MB": str(mb_of_files(inputs / "clickstream", 3)),
+           "SHOPLAKE__INGEST__MAX_QUARANTINE_SHARE": str(MAX_QUARANTINE_SHARE),
            "SHOPLAKE_PSEUDONYM_KEY": KEY.decode()}
     command = [sys.executable, "-m", "shoplake.cli", "run", "ingest_clickstream", "--env", "test"]
     bronze_log = tmp_path / "lake" / "bronze" / "clickstream" / "_delta_log"

@@ -43,11 +43,12 @@ def drop(inputs, source: str, records: list[dict]) -> list[str]:
 
 @pytest.fixture
 def shop(spark, settings, tmp_path):
-    """An empty inputs folder and lake under ``tmp_path``, with the test config (or ``ingest`` overrides)."""
+    """An empty inputs folder and lake under ``tmp_path``, with the test config (or ``ingest`` overrides); any
+    quarantined share is accepted, as these files are mostly hostile."""
     def make(**ingest):
         cfg = replace(settings, lake=replace(settings.lake, root=str(tmp_path / "lake")),
                       paths=replace(settings.paths, inputs=str(tmp_path / "inputs")),
-                      ingest=replace(settings.ingest, **ingest))
+                      ingest=replace(settings.ingest, **{"max_quarantine_share": 1.0, **ingest}))
         return open_lake(spark, cfg), cfg, tmp_path / "inputs"
     return make
 

@@ -53,11 +53,13 @@ def lines_of(*numbers, **fields) -> bytes:
 
 @pytest.fixture
 def shop(spark, settings, tmp_path):
-    """An empty inputs folder and lake under ``tmp_path``; ``ingest()`` runs the clickstream ingest."""
+    """An empty inputs folder and lake under ``tmp_path``; ``ingest()`` runs the clickstream ingest, accepting any
+    quarantined share (these files are mostly hostile)."""
     inputs = tmp_path / "inputs"
     (inputs / "clickstream" / DAY).mkdir(parents=True)
     cfg = replace(settings, lake=replace(settings.lake, root=str(tmp_path / "lake")),
-                  paths=replace(settings.paths, inputs=str(inputs)))
+                  paths=replace(settings.paths, inputs=str(inputs)),
+                  ingest=replace(settings.ingest, max_quarantine_share=1.0))
     lake = open_lake(spark, cfg)
     return {"lake": lake, "settings": cfg, "folder": inputs / "clickstream" / DAY, "tmp": tmp_path,
             "ingest": lambda: ingest_clickstream(lake, cfg, KEY)}
@@ -227,7 +229,7 @@ def test_an_unwritable_lake_root_is_named(spark, shop):
 def job_env(shop, **extra) -> dict[str, str]:
     cfg = shop["settings"]
     return {"SHOPLAKE__LAKE__ROOT": cfg.lake.root, "SHOPLAKE__PATHS__INPUTS": cfg.paths.inputs,
-            "SHOPLAKE_PSEUDONYM_KEY": KEY.decode(), **extra}
+            "SHOPLAKE__INGEST__MAX_QUARANTINE_SHARE": "1", "SHOPLAKE_PSEUDONYM_KEY": KEY.decode(), **extra}
 
 
 JOB_COMMAND = [sys.executable, "-m", "shoplake.cli", "run", "ingest_clickstream", "--env", "test"]

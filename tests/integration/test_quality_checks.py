@@ -55,7 +55,7 @@ LINE_DEFECTS = {
     3: ("line_no", None, "line_no_not_null"),
     4: ("status", "lost", "status_allowed"),
     5: ("quantity", 0, "quantity_range"),
-    6: ("unit_price", 0.0, "unit_price_range"),
+    6: ("unit_price", -1.0, "unit_price_range"),
     7: ("discount", -1.0, "discount_range"),
     8: ("net_amount", -3.0, "net_amount_range"),
     9: ("product_id", UNKNOWN_PRODUCT, "product_id_known"),

@@ -11,6 +11,7 @@ Signals, each divided by its configured threshold (1 means "as unusual as the th
 
 The score is the strongest signal plus ``anomaly_no_browsing_weight`` when the customer had no
 session in the ``anomaly_browse_minutes`` before the order; an order is flagged at score >= 1.
+Without sessions (a shop without clickstream) ``no_browsing`` is unknown (null) and adds nothing.
 Item counts are small integers (most orders hold one or two units), so each extra unit moves
 their z-score a big step: ``anomaly_items_z`` defaults higher than ``anomaly_amount_z``.
 """
@@ -61,9 +62,8 @@ def _browsed(orders: DataFrame, sessions: DataFrame, minutes: int) -> DataFrame:
     return o.join(s, overlap, "left_semi").select("order_id").withColumn("_browsed", F.lit(True))
 
 
-def score_orders(orders: DataFrame, sessions: DataFrame, cfg: AnalyticsSettings) -> DataFrame:
+def score_orders(orders: DataFrame, sessions: DataFrame | None, cfg: AnalyticsSettings) -> DataFrame:
     """Every order of :func:`order_facts` with its signals, ``score``, ``reasons``, ``reason`` and ``flagged``."""
-    require_columns(sessions, ("user_id", "session_start", "session_end"), "anomaly sessions")
     refunded = (F.col("status") == "refunded").cast("int")
     signals = orders.select(
         "*",
@@ -72,8 +72,13 @@ def score_orders(orders: DataFrame, sessions: DataFrame, cfg: AnalyticsSettings)
         F.count("*").over(_around("order_time", cfg.anomaly_velocity_minutes * 60)).alias("velocity_orders"),
         (refunded * F.sum(refunded).over(_around("updated_at", cfg.anomaly_refund_days * 86400))).alias(
             "refund_orders"),
-    ).join(_browsed(orders, sessions, cfg.anomaly_browse_minutes), "order_id", "left").withColumn(
-        "no_browsing", F.col("_browsed").isNull()).drop("_browsed")
+    )
+    if sessions is None:
+        signals = signals.withColumn("no_browsing", F.lit(None).cast("boolean"))
+    else:
+        require_columns(sessions, ("user_id", "session_start", "session_end"), "anomaly sessions")
+        signals = signals.join(_browsed(orders, sessions, cfg.anomaly_browse_minutes), "order_id", "left").withColumn(
+            "no_browsing", F.col("_browsed").isNull()).drop("_browsed")
     ratios = {
         "high_amount": F.col("amount_z") / cfg.anomaly_amount_z,
         "many_items": F.col("items_z") / cfg.anomaly_items_z,
@@ -82,7 +87,7 @@ def score_orders(orders: DataFrame, sessions: DataFrame, cfg: AnalyticsSettings)
     }
     strongest = F.greatest(*ratios.values())
     score = F.round(F.greatest(strongest, F.lit(0.0))
-                    + F.col("no_browsing").cast("double") * cfg.anomaly_no_browsing_weight, 4)
+                    + F.coalesce(F.col("no_browsing").cast("double"), F.lit(0.0)) * cfg.anomaly_no_browsing_weight, 4)
     top = F.coalesce(*[F.when(ratio == strongest, F.lit(name)) for name, ratio in ratios.items()])
     over = F.array_compact(F.array(*[F.when(ratio >= 1, F.lit(name)) for name, ratio in ratios.items()]))
     main = F.when(F.size(over) > 0, over).otherwise(F.array(top))

@@ -7,6 +7,7 @@ states, so an order whose latest update came after the cutoff was still a counte
 the cutoff. Nothing after the cutoff reaches a feature. The model is an MLlib GBTClassifier,
 trained on customers at several cutoffs (each example with features before its own cutoff) and
 compared with the recency-only baseline (a longer time since the last order, a likelier churn).
+A shop without clickstream has the order features only (:data:`ORDER_FEATURES`).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from shoplake.gold.transforms import user_features
 from shoplake.schemas import REVENUE_STATUSES
 
 FEATURES = ("recency_days", "days_since_seen", "frequency", "monetary", "sessions", "conversion_rate")
+ORDER_FEATURES = ("recency_days", "frequency", "monetary")  # the features orders alone give
 LABEL = "churned"
 SCORE = "churn_probability"
 BASELINE = "recency_days"
@@ -42,10 +44,14 @@ def lines_as_of(order_lines: DataFrame, cutoff: datetime) -> DataFrame:
         F.lit(REVENUE_STATUSES[0])))
 
 
-def features_as_of(events: DataFrame, order_lines: DataFrame, cutoff: datetime, gap_minutes: int) -> DataFrame:
-    """The ``gold.user_features`` columns as of ``cutoff`` for customers with a counted order before it."""
-    require_columns(events, ("event_id", "event_time", "user_id", "event_type", "device", "channel"), "churn events")
-    visits = sessions(sessionize(events.filter(F.col("event_time") < F.lit(cutoff)), gap_minutes))
+def features_as_of(events: DataFrame | None, order_lines: DataFrame, cutoff: datetime, gap_minutes: int) -> DataFrame:
+    """The ``gold.user_features`` columns as of ``cutoff`` for customers with a counted order before it (without
+    ``events``, a shop without clickstream, from the orders alone)."""
+    visits = None
+    if events is not None:
+        require_columns(events, ("event_id", "event_time", "user_id", "event_type", "device", "channel"),
+                        "churn events")
+        visits = sessions(sessionize(events.filter(F.col("event_time") < F.lit(cutoff)), gap_minutes))
     features = user_features(visits, lines_as_of(order_lines, cutoff), cutoff)
     return features.filter(F.col("frequency") >= 1)
 
@@ -64,7 +70,7 @@ def training_cutoffs(cutoff: datetime, count: int, step_days: int) -> list[datet
     return [cutoff - timedelta(days=step_days * k) for k in range(count)]
 
 
-def labelled_examples(events: DataFrame, order_lines: DataFrame, cutoffs: list[datetime], horizon_days: int,
+def labelled_examples(events: DataFrame | None, order_lines: DataFrame, cutoffs: list[datetime], horizon_days: int,
                       gap_minutes: int) -> DataFrame:
     """:func:`churn_labels` of the customers at each cutoff, stacked (``as_of`` tells the cutoff).
 
@@ -75,10 +81,11 @@ def labelled_examples(events: DataFrame, order_lines: DataFrame, cutoffs: list[d
     return reduce(DataFrame.unionByName, stacked)
 
 
-def fit_churn_model(labelled: DataFrame, max_iter: int, max_depth: int, seed: int) -> PipelineModel:
-    """A GBTClassifier on :data:`FEATURES` predicting :data:`LABEL`."""
+def fit_churn_model(labelled: DataFrame, max_iter: int, max_depth: int, seed: int,
+                    features: tuple[str, ...] = FEATURES) -> PipelineModel:
+    """A GBTClassifier on ``features`` (default :data:`FEATURES`) predicting :data:`LABEL`."""
     return Pipeline(stages=[
-        VectorAssembler(inputCols=list(FEATURES), outputCol="_features", handleInvalid="keep"),
+        VectorAssembler(inputCols=list(features), outputCol="_features", handleInvalid="keep"),
         GBTClassifier(featuresCol="_features", labelCol=LABEL, maxIter=max_iter, maxDepth=max_depth, seed=seed),
     ]).fit(labelled)
 

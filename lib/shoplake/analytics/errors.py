@@ -1,4 +1,5 @@
-"""The one exception the analyses raise on purpose, and the input checks that raise it (missing columns, too few rows)."""
+"""The exceptions the analyses raise on purpose, and the input checks that raise them (missing columns, too few
+rows, an input the shop does not send)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,6 +9,15 @@ from pyspark.sql import DataFrame
 
 class AnalyticsError(ValueError):
     """An analysis cannot run on its input (missing table or column, too little data, a bad rule)."""
+
+
+class PartNotRun(Exception):
+    """An analysis that needs an input this shop does not send: ``reason`` (``"no clickstream"``) says which,
+    ``detail`` what is missing; the other parts run."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason} ({detail})")
+        self.reason = reason
 
 
 def require_columns(df: DataFrame, columns: Iterable[str], what: str) -> DataFrame:

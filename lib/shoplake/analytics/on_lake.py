@@ -7,6 +7,9 @@ figures; :func:`run_analytics` runs a chosen subset in order. Churn trains on cu
 ``churn_train_cutoffs`` cutoffs (the last one the evaluation cutoff) minus a held-out share of
 users, is evaluated on those users against the recency-only baseline, then scores every customer
 with features as of the end of the data into ``gold.churn_scores``.
+
+A shop without clickstream gets every part but the funnel (reported as not run, ``no clickstream``):
+anomalies without the no-browsing signal, churn on the order features alone.
 """
 from __future__ import annotations
 
@@ -21,14 +24,14 @@ from pyspark.sql import functions as F
 
 from shoplake import tracking
 from shoplake.analytics import anomalies, bundles, churn, cohorts, funnel, plots, rfm, segments
-from shoplake.analytics.errors import AnalyticsError, require_columns, require_rows
+from shoplake.analytics.errors import AnalyticsError, PartNotRun, require_columns, require_rows
 from shoplake.analytics.funnel import EVENT_COLUMNS
 from shoplake.analytics.quantiles import percentile_cuts, quantile_score
 from shoplake.analytics.ranking import auc, roc_points, score_bands
 from shoplake.analytics.truth import GroundTruth
-from shoplake.catalog import (GOLD_ANOMALIES, GOLD_BUNDLES, GOLD_CHURN_SCORES, GOLD_COHORT_RETENTION, GOLD_FUNNEL,
-                              GOLD_FUNNEL_STEPS, GOLD_RFM_SEGMENTS, GOLD_SEGMENT_SUMMARY, GOLD_USER_FEATURES,
-                              SILVER_EVENTS, SILVER_ORDER_LINES, SILVER_SESSIONS)
+from shoplake.catalog import (CLICKSTREAM, GOLD_ANOMALIES, GOLD_BUNDLES, GOLD_CHURN_SCORES, GOLD_COHORT_RETENTION,
+                              GOLD_FUNNEL, GOLD_FUNNEL_STEPS, GOLD_RFM_SEGMENTS, GOLD_SEGMENT_SUMMARY,
+                              GOLD_USER_FEATURES, SILVER_EVENTS, SILVER_ORDER_LINES, SILVER_SESSIONS)
 from shoplake.config import Settings
 from shoplake.config.settings import MlflowSettings
 from shoplake.lake import Lake
@@ -84,15 +87,22 @@ def churn_cutoff(events_end: date, horizon_days: int, configured: str) -> dateti
 
 
 def run_churn(lake: Lake, settings: Settings, truth: GroundTruth | None = None) -> dict:
-    """``gold.churn_scores`` from ``silver.events`` and ``silver.order_lines``."""
-    versions = input_versions(lake, [SILVER_EVENTS, SILVER_ORDER_LINES], "churn")
+    """``gold.churn_scores`` from ``silver.events`` and ``silver.order_lines`` (without clickstream, from the order
+    lines alone, on :data:`~shoplake.analytics.churn.ORDER_FEATURES`)."""
+    clicks = CLICKSTREAM.present(lake.exists)
+    inputs = [SILVER_EVENTS, SILVER_ORDER_LINES] if clicks else [SILVER_ORDER_LINES]
+    versions = input_versions(lake, inputs, "churn")
     cfg, gap = settings.analytics, settings.ingest.session_gap_minutes
-    events = lake.read(SILVER_EVENTS, version=versions[SILVER_EVENTS]).select(*EVENT_COLUMNS).cache()
+    features = churn.FEATURES if clicks else churn.ORDER_FEATURES
+    events = None
+    if clicks:
+        events = lake.read(SILVER_EVENTS, version=versions[SILVER_EVENTS]).select(*EVENT_COLUMNS).cache()
     lines = lake.read(SILVER_ORDER_LINES, version=versions[SILVER_ORDER_LINES]).select(*LINE_COLUMNS).cache()
-    events_end = events.agg(F.max(F.to_date("event_time"))).first()[0]
-    if events_end is None:
-        raise AnalyticsError("churn: silver.events is empty")
-    cutoff = churn_cutoff(events_end, cfg.churn_horizon_days, cfg.churn_cutoff)
+    timeline, time_column = (events, "event_time") if clicks else (lines, "order_time")
+    data_end = timeline.agg(F.max(F.to_date(time_column))).first()[0]
+    if data_end is None:
+        raise AnalyticsError(f"churn: {inputs[0]} is empty")
+    cutoff = churn_cutoff(data_end, cfg.churn_horizon_days, cfg.churn_cutoff)
     cutoffs = churn.training_cutoffs(cutoff, cfg.churn_train_cutoffs, cfg.churn_cutoff_step_days)
     examples = churn.labelled_examples(events, lines, cutoffs, cfg.churn_horizon_days, gap).cache()
     at_cutoff = examples.filter(F.col("as_of") == F.lit(cutoff))
@@ -102,11 +112,12 @@ def run_churn(lake: Lake, settings: Settings, truth: GroundTruth | None = None) 
     params = {"churn_cutoff": str(cutoff.date()), "churn_horizon_days": cfg.churn_horizon_days,
               "churn_train_cutoffs": cfg.churn_train_cutoffs, "churn_cutoff_step_days": cfg.churn_cutoff_step_days,
               "churn_test_share": cfg.churn_test_share, "churn_max_iter": cfg.churn_max_iter,
-              "churn_max_depth": cfg.churn_max_depth, "seed": cfg.seed, "features": ",".join(churn.FEATURES)}
+              "churn_max_depth": cfg.churn_max_depth, "seed": cfg.seed, "features": ",".join(features)}
     with tracked_run(settings.mlflow, "churn", versions, params) as run:
         train = examples.join(held_out_users, "user_id", "left_anti")
-        log.info("churn: training on %d examples at %d cutoffs", train.count(), len(cutoffs))
-        model = churn.fit_churn_model(train, cfg.churn_max_iter, cfg.churn_max_depth, cfg.seed)
+        log.info("churn: training on %d examples at %d cutoffs (%s)", train.count(), len(cutoffs),
+                 "clickstream and orders" if clicks else f"{CLICKSTREAM.reason}: orders alone")
+        model = churn.fit_churn_model(train, cfg.churn_max_iter, cfg.churn_max_depth, cfg.seed, features)
         held_out = churn.churn_scores(model, at_cutoff.join(held_out_users, "user_id")).cache()
         metrics = {"customers_at_cutoff": float(at_cutoff.count()), "training_examples": float(train.count()),
                    **churn.evaluate_churn(held_out)}
@@ -114,7 +125,7 @@ def run_churn(lake: Lake, settings: Settings, truth: GroundTruth | None = None) 
             metrics["planted_churner_auc"] = _planted_churner_auc(held_out, truth, lake, cutoff, cfg.churn_horizon_days)
         mlflow.log_metrics(metrics)
         mlflow.log_figure(_churn_figure(held_out, metrics["base_rate"]), "churn.png")
-        now = datetime.combine(events_end + timedelta(days=1), time(), tzinfo=timezone.utc)
+        now = datetime.combine(data_end + timedelta(days=1), time(), tzinfo=timezone.utc)
         current = churn.churn_scores(model, churn.features_as_of(events, lines, now, gap)).cache()
         cuts = percentile_cuts(current, churn.SCORE)
         written = overwrite_tables(lake, {GOLD_CHURN_SCORES: current.select(
@@ -123,7 +134,8 @@ def run_churn(lake: Lake, settings: Settings, truth: GroundTruth | None = None) 
             *churn.FEATURES, F.lit(run.info.run_id).alias("model_run_id"),
         )})
     for df in (events, lines, examples, held_out, current):
-        df.unpersist()
+        if df is not None:
+            df.unpersist()
     log.info("churn: model AUC %.3f vs recency-only %.3f on held-out customers", metrics["model_auc"],
              metrics["baseline_auc"])
     return {**written, **metrics}
@@ -160,7 +172,9 @@ SEGMENT_PLOT_POINTS = 3000
 
 
 def run_funnel(lake: Lake, settings: Settings, truth: GroundTruth | None = None) -> dict:
-    """``gold.funnel`` and ``gold.funnel_steps`` from ``silver.events``."""
+    """``gold.funnel`` and ``gold.funnel_steps`` from ``silver.events``; :class:`PartNotRun` without clickstream."""
+    if not CLICKSTREAM.present(lake.exists):
+        raise PartNotRun(CLICKSTREAM.reason, f"{' and '.join(CLICKSTREAM.tables)} not in the lake")
     versions = input_versions(lake, [SILVER_EVENTS], "funnel")
     cfg, gap = settings.analytics, settings.ingest.session_gap_minutes
     events = lake.read(SILVER_EVENTS, version=versions[SILVER_EVENTS])
@@ -258,13 +272,18 @@ def run_bundles(lake: Lake, settings: Settings, truth: GroundTruth | None = None
 
 
 def run_anomalies(lake: Lake, settings: Settings, truth: GroundTruth | None = None) -> dict:
-    """``gold.anomalies`` (flagged orders) from ``silver.order_lines`` and ``silver.sessions``."""
-    versions = input_versions(lake, [SILVER_ORDER_LINES, SILVER_SESSIONS], "anomalies")
+    """``gold.anomalies`` (flagged orders) from ``silver.order_lines`` and ``silver.sessions`` (without clickstream,
+    from the order lines alone: no order is flagged for lack of browsing)."""
+    clicks = CLICKSTREAM.present(lake.exists)
+    versions = input_versions(lake, [SILVER_ORDER_LINES, SILVER_SESSIONS] if clicks else [SILVER_ORDER_LINES],
+                              "anomalies")
     cfg = settings.analytics
     orders = anomalies.order_facts(lake.read(SILVER_ORDER_LINES, version=versions[SILVER_ORDER_LINES])).cache()
     n_orders = require_rows(orders, 2, "anomalies: orders")
-    scored = anomalies.score_orders(orders, lake.read(SILVER_SESSIONS, version=versions[SILVER_SESSIONS]),
-                                    cfg).cache()
+    if not clicks:
+        log.info("anomalies: %s: orders scored without the no-browsing signal", CLICKSTREAM.reason)
+    sessions = lake.read(SILVER_SESSIONS, version=versions[SILVER_SESSIONS]) if clicks else None
+    scored = anomalies.score_orders(orders, sessions, cfg).cache()
     params = {name: getattr(cfg, name) for name in cfg.__dataclass_fields__ if name.startswith("anomaly_")}
     with tracked_run(settings.mlflow, "anomalies", versions, params):
         written = overwrite_tables(lake, {GOLD_ANOMALIES: scored.filter("flagged").drop("flagged")})
@@ -291,12 +310,17 @@ PARTS: dict[str, Callable[..., dict]] = {
 
 def run_analytics(lake: Lake, settings: Settings, parts: Sequence[str] = tuple(PARTS),
                   truth: GroundTruth | None = None) -> dict[str, dict]:
-    """Run ``parts`` (default: all, in order) and return each part's written versions and figures."""
+    """Run ``parts`` (default: all, in order) and return each part's written versions and figures; a part
+    that needs an input the shop does not send returns ``{"not_run": reason}`` instead."""
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         raise AnalyticsError(f"unknown analytics part(s) {', '.join(unknown)}; known: {', '.join(PARTS)}")
     results = {}
     for number, part in enumerate(parts, 1):
         log.info("analytics %d/%d: %s", number, len(parts), part)
-        results[part] = PARTS[part](lake, settings, truth)
+        try:
+            results[part] = PARTS[part](lake, settings, truth)
+        except PartNotRun as missing:
+            log.info("analytics %d/%d: %s not run: %s", number, len(parts), part, missing)
+            results[part] = {"not_run": missing.reason}
     return results

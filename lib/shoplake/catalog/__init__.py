@@ -2,7 +2,8 @@
 says what it holds, which steps write it from which tables, and the rules its data must satisfy.
 
 The constants are plain strings (``lake.read(SILVER_EVENTS)``); the entries live in one module per
-layer (:mod:`~shoplake.catalog.bronze`, ``silver``, ``gold``, ``ops``), in the order listed here.
+layer (:mod:`~shoplake.catalog.bronze`, ``silver``, ``gold``, ``ops``), in the order listed here;
+:mod:`~shoplake.catalog.optional` names the inputs a shop may not send (clickstream, products, reviews).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from shoplake.catalog.gold import (GOLD_ANOMALIES, GOLD_BUNDLES, GOLD_CHURN_SCOR
                                    GOLD_USER_ITEM_INTERACTIONS, GOLD_VISUALLY_SIMILAR_ITEMS)
 from shoplake.catalog.ops import (OPS_DQ_RESULTS, OPS_ERASURE_LIST, OPS_ERASURE_REQUESTS, OPS_ERASURES,
                                   OPS_PIPELINE_RUNS)
+from shoplake.catalog.optional import (CLICKSTREAM, OPTIONAL_INPUTS, PRODUCT_CATALOGUE, REVIEWS, OptionalInput,
+                                       absent_inputs, without_absent)
 from shoplake.catalog.silver import (SILVER_CLOTHING_REVIEWS, SILVER_CUSTOMERS, SILVER_EVENTS, SILVER_FASHION_MNIST,
                                      SILVER_ORDER_LINES, SILVER_ORDERS, SILVER_PRODUCTS, SILVER_REVIEWS,
                                      SILVER_SESSIONS)
@@ -71,6 +74,8 @@ def silver_table(source: str) -> str:
 __all__ = [
     "TABLES", "Range", "Table", "UnknownTable", "bronze_table", "inputs_of", "silver_table", "table",
     "tables_of_layer", "tables_written_by",
+    "OptionalInput", "OPTIONAL_INPUTS", "CLICKSTREAM", "PRODUCT_CATALOGUE", "REVIEWS", "absent_inputs",
+    "without_absent",
     "BRONZE_CLICKSTREAM", "BRONZE_ORDERS", "BRONZE_PRODUCTS", "BRONZE_REVIEWS", "BRONZE_QUARANTINE",
     "SILVER_EVENTS", "SILVER_SESSIONS", "SILVER_ORDERS", "SILVER_ORDER_LINES", "SILVER_CUSTOMERS", "SILVER_PRODUCTS",
     "SILVER_REVIEWS", "SILVER_CLOTHING_REVIEWS", "SILVER_FASHION_MNIST",

@@ -20,11 +20,15 @@ TABLES = (
     ),
     # The pipeline's quality steps append here too; they do not list it among their outputs, since a
     # step's outputs must change only when that step runs (see shoplake.pipeline.dag).
+    # success is null for a check skipped (a reference to a table the lake does not have); reference_versions
+    # holds, for a referential check, the version each referenced table had (null: it did not exist). It was
+    # added later: rows written before have it null, and appending adds it to the table.
     Table(
         OPS_DQ_RESULTS, "one row per check of a table version in a data-quality run",
         columns=ddl_columns("run_id string, checked_at timestamp, table string, table_version bigint, check string, "
                             "kind string, expectation string, column string, severity string, success boolean, "
-                            "observed_value string, details string, table_seconds double"),
+                            "observed_value string, details string, table_seconds double, "
+                            "reference_versions map<string,bigint>"),
         partition_by=("table",),
         written_by=("quality_checks",),
     ),

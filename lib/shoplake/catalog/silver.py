@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from shoplake.catalog.bronze import BRONZE_CLICKSTREAM, BRONZE_ORDERS, BRONZE_PRODUCTS, BRONZE_REVIEWS
 from shoplake.catalog.ddl import ddl_columns
-from shoplake.catalog.table import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, Range, Table
+from shoplake.catalog.table import AT_LEAST_ONE, NON_NEGATIVE, Range, Table
 from shoplake.schemas import EVENT_TYPES, ORDER_STATUSES
 
 SILVER_EVENTS = "silver.events"
@@ -27,7 +27,7 @@ TABLES = (
         written_by=("ingest_clickstream",), inputs=(BRONZE_CLICKSTREAM,), checked=True,
         required=("event_time", "user_id", "event_type"),
         allowed={"event_type": EVENT_TYPES},
-        ranges={"price": POSITIVE, "quantity": AT_LEAST_ONE},
+        ranges={"price": NON_NEGATIVE, "quantity": AT_LEAST_ONE},
         not_future=("event_time",),
         references={"product_id": SILVER_PRODUCTS},
         freshness="event_time",
@@ -76,7 +76,7 @@ TABLES = (
         written_by=("ingest_orders",), inputs=(SILVER_ORDERS,), checked=True,
         required=("product_id", "status"),
         allowed={"status": ORDER_STATUSES},
-        ranges={"quantity": AT_LEAST_ONE, "unit_price": POSITIVE, "discount": NON_NEGATIVE,
+        ranges={"quantity": AT_LEAST_ONE, "unit_price": NON_NEGATIVE, "discount": NON_NEGATIVE,
                 "net_amount": NON_NEGATIVE},
         references={"product_id": SILVER_PRODUCTS},
         not_empty=True,
@@ -99,7 +99,7 @@ TABLES = (
         keys=(("product_id",),),
         written_by=("ingest_catalog",), inputs=(BRONZE_PRODUCTS,), checked=True,
         required=("category",),
-        ranges={"price": POSITIVE},
+        ranges={"price": NON_NEGATIVE},
         not_empty=True,
         drift_nulls=("title", "price", "image"),
         drift_means=("price",),

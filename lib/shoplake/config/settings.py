@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import Any
 
 from shoplake.config.bounds import (
     Section,
@@ -27,6 +28,7 @@ from shoplake.config.bounds import (
     non_empty,
     setting,
 )
+from shoplake.schemas.source_mapping import SourceMapping, mapping_problems, source_mapping
 
 LAKE_BACKENDS = ("auto", "delta-rs", "delta-spark")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -131,7 +133,11 @@ class IngestSettings(Section, name="ingest"):
     session_gap_minutes: int = setting(30, at_least(1))
     future_tolerance_minutes: int = setting(10, at_least(0))
     max_batch_mb: float = setting(4096, above(0))
-    column_map: dict[str, dict[str, str]] = setting(
+    column_map: dict[str, dict[str, str]] = setting(  # renames only: {shop_key: contract_column}
+        {}, known_keys(INPUT_SOURCES, "unknown source {name!r} (sources: {allowed})"))
+    # a shop's own files: format, renames, time formats, constants, derived ids, order lines
+    # (schemas/source_mapping.py); checked whole by cross_checks
+    sources: dict[str, Any] = setting(
         {}, known_keys(INPUT_SOURCES, "unknown source {name!r} (sources: {allowed})"))
     # records timed earlier are quarantined: before any real shop data read here (MovieLens: 1997),
     # after the zero times of broken clocks (1970-01-01, 0001-01-01)
@@ -140,6 +146,8 @@ class IngestSettings(Section, name="ingest"):
     max_text_length_by_field: dict[str, int] = setting(  # per column, e.g. {query: 1024}
         {}, each_value(at_least(1)),
         known_keys(_text_columns, "{name!r} is not a text column of an input (columns: {allowed})", every=True))
+    # a batch with a larger share of its records quarantined is refused (--accept-quarantine lets it through)
+    max_quarantine_share: float = setting(0.05, between(0, 1))
 
     def earliest_event_time(self) -> datetime:
         """``min_event_time`` as an aware UTC datetime (a time without a zone is UTC)."""
@@ -148,6 +156,14 @@ class IngestSettings(Section, name="ingest"):
     def text_limit(self, column: str) -> int:
         """The most characters a text column may hold."""
         return self.max_text_length_by_field.get(column, self.max_text_length)
+
+    def mapping(self, source: str) -> SourceMapping:
+        """How ``source``'s files map onto its contract (``sources`` and ``column_map`` together)."""
+        return source_mapping(source, self.sources.get(source), self.column_map.get(source))
+
+    def cross_checks(self) -> list[str]:
+        """Every source mapping is complete and names known contract columns."""
+        return mapping_problems(self.sources, self.column_map)
 
 
 DEFAULT_INTERACTION_WEIGHTS = {

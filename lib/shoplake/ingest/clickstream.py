@@ -9,11 +9,11 @@ from shoplake.schemas import EVENT_TYPES
 
 
 def clickstream_rules(now: Column, future_tolerance_minutes: int) -> list[Rule]:
-    """Domain rules of the clickstream contract; ``now`` is the ingest time."""
+    """Domain rules of the clickstream contract; ``now`` is the ingest time (a price of 0 is a free product)."""
     return [
         Rule("unknown_event_type", ~F.col("event_type").isin(*EVENT_TYPES)),
         Rule("nonpositive_quantity", F.col("quantity") <= 0),
-        Rule("nonpositive_price", F.col("price") <= 0),
+        Rule("negative_price", F.col("price") < 0),
         future_timestamp(F.col("event_time"), now, future_tolerance_minutes),
     ]
 

@@ -1,7 +1,7 @@
-"""Errors of ingest that the person running it can act on (each one line, exit code 2)."""
+"""Errors of ingest that the person running it can act on, each one line: exit code 2, or 1 for a refused batch."""
 from __future__ import annotations
 
-from shoplake.errors import ConflictError, EnvironmentProblem
+from shoplake.errors import ConflictError, EnvironmentProblem, InputRefused
 
 
 class IngestAlreadyRunning(ConflictError):
@@ -14,3 +14,8 @@ class InputFileError(EnvironmentProblem):
 
 class CheckpointUnwritable(EnvironmentProblem):
     """The job's checkpoint folder under ``lake.root`` cannot be written."""
+
+
+class QuarantineTooHigh(InputRefused):
+    """Batches whose quarantined share is over ``ingest.max_quarantine_share``: nothing of them was written and
+    their files stay unprocessed."""

@@ -5,21 +5,26 @@ customers on the erasure list, so replayed old files do not bring them back); it
 records that break the contract land in ``bronze.quarantine`` with the reason, and so do the
 records that could not be read as text (``invalid_encoding`` lines, ``unreadable_file`` files),
 whose ``raw`` is then their bytes as base64. Both writes carry ``(app_id, batch_id)`` so a
-replayed batch is a no-op. Every record read is counted once: bronze, unreadable, or erased.
+replayed batch is a no-op. Every record read is counted once: bronze, unreadable, or erased; and
+every record parsed or unreadable once more: landed, or quarantined with its reason. A batch with
+too large a quarantined share is refused before either write (:mod:`shoplake.ingest.quarantine`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from shoplake.catalog import BRONZE_QUARANTINE, OPS_ERASURE_LIST, bronze_table
 from shoplake.config import Settings
 from shoplake.config.settings import IngestSettings
 from shoplake.ingest.parse import REASON, Rule, parse_records
+from shoplake.ingest.quarantine import check_share, count_outcomes
 from shoplake.ingest.read_files import RAW
 from shoplake.ingest.read_files import REASON as INPUT_REASON
 from shoplake.lake import Lake
@@ -27,6 +32,7 @@ from shoplake.lake.merge_source import persisted
 from shoplake.log import get_logger
 from shoplake.privacy.erasure_list import without_erased
 from shoplake.schemas import Contract
+from shoplake.schemas.mapping import MAPPED, map_records
 
 log = get_logger(__name__)
 
@@ -37,15 +43,21 @@ class LineCounts:
 
     ``unreadable`` counts the records quarantined as bytes (lines that are not UTF-8, whole
     files that are not text); ``erased`` the lines of customers on the erasure list, left out.
+    Of the records parsed from bronze and the unreadable ones, ``landed`` met the contract (silver's
+    input) and ``quarantined`` maps each quarantine reason to its records.
     """
 
     read: int = 0
     bronze: int = 0
     unreadable: int = 0
     erased: int = 0
+    landed: int = 0
+    quarantined: Mapping[str, int] = field(default_factory=dict)
 
     def __add__(self, other: LineCounts) -> LineCounts:
-        return LineCounts(*(a + b for a, b in zip(asdict(self).values(), asdict(other).values())))
+        return LineCounts(self.read + other.read, self.bronze + other.bronze, self.unreadable + other.unreadable,
+                          self.erased + other.erased, self.landed + other.landed,
+                          dict(Counter(self.quarantined) + Counter(other.quarantined)))
 
 
 @dataclass(frozen=True)
@@ -85,16 +97,21 @@ def derive(lake: Lake, source: str, target: str, transform, **write_options) -> 
                           txn_app_id=f"derive:{target}<-{source}", txn_version=version, **write_options)
 
 
-def to_bronze(lines: DataFrame, batch_id: int) -> DataFrame:
-    """Raw lines as received, with where and when they came in."""
+def to_bronze(lines: DataFrame, batch_id: int, ingested_at: datetime | None = None) -> DataFrame:
+    """Raw lines as received, with where and when (``ingested_at``, by default now) they came in."""
     return lines.select(
-        "value", "_source_file", F.current_timestamp().alias("_ingested_at"), F.lit(batch_id).cast("long").alias("_batch_id")
+        "value", "_source_file", _ingested_at(ingested_at), F.lit(batch_id).cast("long").alias("_batch_id")
     )
 
 
+def _ingested_at(moment: datetime | None) -> Column:
+    return (F.lit(moment) if moment else F.current_timestamp()).cast("timestamp").alias("_ingested_at")
+
+
 def parse_batch(bronze: DataFrame, contract: Contract, rules: Sequence[Rule], ingest: IngestSettings) -> DataFrame:
-    """Bronze rows parsed against ``contract`` with the config's column mapping for that source."""
-    return parse_records(bronze, contract, rules, column_map=ingest.column_map.get(contract.name), ingest=ingest)
+    """Bronze rows mapped onto ``contract`` by the config's mapping of that source, then parsed against it."""
+    mapped = map_records(bronze, ingest.mapping(contract.name), contract)
+    return parse_records(mapped, contract, rules, value_column=MAPPED, ingest=ingest)
 
 
 def quarantined(parsed: DataFrame, source: str) -> DataFrame:
@@ -112,11 +129,11 @@ def valid(parsed: DataFrame, contract: Contract) -> DataFrame:
     )
 
 
-def unreadable_records(kept: DataFrame, source: str, batch_id: int) -> DataFrame:
+def unreadable_records(kept: DataFrame, source: str, batch_id: int, ingested_at: datetime | None = None) -> DataFrame:
     """Records that could not be read as text, as quarantine records: ``raw`` is their bytes as base64."""
     return kept.filter(F.col(INPUT_REASON).isNotNull()).select(
         F.lit(source).alias("source"), F.col(RAW).alias("raw"), "_source_file", F.col(INPUT_REASON).alias("reason"),
-        F.current_timestamp().alias("_ingested_at"), F.lit(batch_id).cast("long").alias("_batch_id"),
+        _ingested_at(ingested_at), F.lit(batch_id).cast("long").alias("_batch_id"),
     )
 
 
@@ -137,29 +154,46 @@ def erasure_key(lake: Lake, audit_key: bytes | None) -> bytes | None:
     return audit_key if lake.exists(OPS_ERASURE_LIST) else None
 
 
+def stored_batch(lake: Lake, table: str, batch_id: int) -> DataFrame | None:
+    """The rows ``table`` already holds for ``batch_id`` (a replay of a batch whose commit there went through)."""
+    if not lake.exists(table):
+        return None
+    rows = lake.read(table).filter(F.col("_batch_id") == batch_id)
+    return None if rows.isEmpty() else rows
+
+
 @contextmanager
 def land_batch(writer: BatchWriter, lines: DataFrame, batch_id: int, contract: Contract, rules: Sequence[Rule],
-               settings: Settings, audit_key: bytes | None = None) -> Iterator[LandedBatch]:
+               settings: Settings, audit_key: bytes | None = None,
+               accept_quarantine: bool = False) -> Iterator[LandedBatch]:
     """Write a batch to bronze and its bad records to quarantine; yield its valid records and counts.
 
     ``lines`` are a batch's records as :func:`shoplake.ingest.read_files.file_records` gives them
     (best cached: they are read more than once). Lines of customers on the erasure list (matched by
-    their hashes under the audit key, see :func:`erasure_key`) are left out and counted. The
-    yielded records are read back from ``bronze.<source>`` by batch id, so what reaches silver is
-    exactly what bronze holds, also when this batch is a replay. They stay cached while the block
-    runs (the caller's silver write) and are released after it, so a long-running stream does not
-    pile up cached batches.
+    their hashes under the audit key, see :func:`erasure_key`) are left out and counted. The batch
+    is parsed before anything is written: a quarantined share over ``ingest.max_quarantine_share``
+    raises :class:`~shoplake.ingest.errors.QuarantineTooHigh` (unless ``accept_quarantine``), and a
+    re-run after a fix of the files or the mapping parses them anew. A replay of a batch whose bronze
+    commit went through parses what bronze holds for it, so what reaches silver is exactly what
+    bronze holds. The yielded records stay cached while the block runs (the caller's silver write)
+    and are released after it, so a long-running stream does not pile up cached batches.
     """
     table = bronze_table(contract.name)
     key = erasure_key(writer.lake, audit_key)
+    now = datetime.now(timezone.utc)
     with persisted(without_erased(writer.lake, lines, contract, settings, key) if key else lines) as kept:
         counts = line_counts(lines, kept)
         if counts.erased:
             log.info("%s batch %d: %d line(s) of customers on the erasure list left out", contract.name, batch_id,
                      counts.erased)
-        writer.append(to_bronze(kept.filter(F.col(INPUT_REASON).isNull()), batch_id), table, batch_id)
-        bronze = writer.lake.read(table).filter(F.col("_batch_id") == batch_id)
-        with persisted(parse_batch(bronze, contract, rules, settings.ingest)) as parsed:
-            rejected = quarantined(parsed, contract.name).unionByName(unreadable_records(kept, contract.name, batch_id))
-            writer.append(rejected, BRONZE_QUARANTINE, batch_id)
-            yield LandedBatch(valid(parsed, contract), counts)
+        received = stored_batch(writer.lake, table, batch_id)
+        if received is None:
+            received = to_bronze(kept.filter(F.col(INPUT_REASON).isNull()), batch_id, now)
+        with persisted(parse_batch(received, contract, rules, settings.ingest)) as parsed:
+            unreadable = unreadable_records(kept, contract.name, batch_id, now)
+            found = count_outcomes(parsed, unreadable)
+            check_share(contract.name, batch_id, found, settings.ingest.max_quarantine_share, accept_quarantine)
+            writer.append(received, table, batch_id)
+            writer.append(quarantined(parsed, contract.name).unionByName(unreadable), BRONZE_QUARANTINE, batch_id)
+            yield LandedBatch(valid(parsed, contract), replace(counts, landed=found.landed,
+                                                               quarantined=found.by_reason()))

@@ -11,14 +11,16 @@ from shoplake.schemas import ORDER_STATUSES
 
 
 def order_rules(now: Column, future_tolerance_minutes: int) -> list[Rule]:
-    """Domain rules of the orders contract; ``now`` is the ingest time."""
+    """Domain rules of the orders contract; ``now`` is the ingest time. A line may be free (a unit price of 0:
+    a gift, a promotion), not negative."""
     lines = F.coalesce(F.col("lines"), F.array())
     return [
         Rule("unknown_status", ~F.col("status").isin(*ORDER_STATUSES)),
         Rule("no_order_lines", F.size(lines) == 0),
         Rule("missing_product_id", F.exists(lines, lambda line: line["product_id"].isNull())),
         Rule("nonpositive_quantity", F.exists(lines, lambda line: F.coalesce(line["quantity"], F.lit(0)) <= 0)),
-        Rule("nonpositive_price", F.exists(lines, lambda line: F.coalesce(line["unit_price"], F.lit(0.0)) <= 0)),
+        Rule("missing_unit_price", F.exists(lines, lambda line: line["unit_price"].isNull())),
+        Rule("negative_price", F.exists(lines, lambda line: line["unit_price"] < 0)),
         Rule("bad_discount", F.exists(lines, lambda line: (line["discount"] < 0) | (line["discount"] > line["unit_price"]))),
         future_timestamp(F.greatest("order_time", "updated_at"), now, future_tolerance_minutes),
         Rule("update_before_order", F.col("updated_at") < F.col("order_time")),

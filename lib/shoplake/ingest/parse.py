@@ -27,7 +27,6 @@ from pyspark.sql.types import (
 
 from shoplake.config.settings import IngestSettings
 from shoplake.schemas import Contract
-from shoplake.schemas.json_records import json_keys
 
 CORRUPT_COLUMN = "_corrupt_record"
 REASON = "_reason"
@@ -47,7 +46,7 @@ def arrival_time(source_file: Column) -> Column:
     A record cannot describe something later than the batch it arrived in, also when
     historical drops are ingested long after the fact.
     """
-    day = F.to_date(F.regexp_extract(source_file, r"date=(\d{4}-\d{2}-\d{2})", 1))
+    day = F.try_to_timestamp(F.regexp_extract(source_file, r"date=(\d{4}-\d{2}-\d{2})", 1), F.lit("yyyy-MM-dd")).cast("date")
     end_of_day = F.date_add(day, 1).cast("timestamp")
     return F.least(F.coalesce(end_of_day, F.current_timestamp()), F.current_timestamp())
 
@@ -131,15 +130,15 @@ def _text_schema_of(struct: StructType) -> StructType:
 
 
 def parse_records(raw: DataFrame, contract: Contract, rules: Sequence[Rule] = (), value_column: str = "value",
-                  column_map: dict[str, str] | None = None, ingest: IngestSettings | None = None) -> DataFrame:
-    """Parse ``raw[value_column]`` (one JSON object per row) into the contract's typed columns.
+                  ingest: IngestSettings | None = None) -> DataFrame:
+    """Parse ``raw[value_column]`` (one JSON object per row, keyed by contract column) into typed columns.
 
-    Keeps all other columns of ``raw`` (source file, batch id...). ``column_map`` renames a
-    shop's own JSON keys to contract names (``{"shop_key": "contract_column"}``). ``ingest``
-    gives the earliest valid time and the text length limits (the defaults when None).
+    Keeps all other columns of ``raw`` (source file, batch id...); a shop's own record shape is mapped
+    onto the contract first (:func:`shoplake.schemas.mapping.map_records`). ``ingest`` gives the earliest
+    valid time and the text length limits (the defaults when None).
     """
     ingest = ingest or IngestSettings()
-    keys = json_keys(contract, column_map)
+    keys = {name: name for name in contract.schema.fieldNames()}
     parsed = F.from_json(F.col(value_column), _text_schema(contract, keys),
                          {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_COLUMN})
     df = raw.withColumn("_text", parsed)

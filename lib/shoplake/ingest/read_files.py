@@ -1,7 +1,7 @@
 """The records of a batch's input files as a DataFrame, decoded strictly on the executors.
 
-Spark's ``binaryFile`` source reads each planned file whole; :func:`shoplake.ingest.decode.decode_lines`
-turns its bytes into records. Columns: ``value`` (the line's text: strict UTF-8, or for a line
+Spark's ``binaryFile`` source reads each planned file whole; :func:`shoplake.ingest.tabular.decode_file`
+turns its bytes into records (JSON lines, or CSV and Parquet rows as JSON objects). Columns: ``value`` (the line's text: strict UTF-8, or for a line
 that is not, its text with U+FFFD in place of the bad bytes, used only to match it against the
 erasure list), ``_source_file``, ``_raw`` (base64 bytes of a record that cannot be ingested as
 text) and ``_reason`` (``invalid_encoding``, ``unreadable_file``, or null for a good line).
@@ -19,10 +19,12 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from shoplake.errors import exception_line
-from shoplake.ingest.decode import UNREADABLE_FILE, decode_lines
+from shoplake.schemas.source_mapping import SourceMapping
+from shoplake.ingest.decode import UNREADABLE_FILE
 from shoplake.ingest.errors import InputFileError
 from shoplake.ingest.inventory import escape_glob
 from shoplake.ingest.file_ledger import InputFile
+from shoplake.ingest.tabular import decode_file
 from shoplake.log import get_logger
 
 log = get_logger(__name__)
@@ -33,10 +35,12 @@ ERROR = "_error"
 SCHEMA = pa.schema([("value", pa.string()), ("_source_file", pa.string()), (RAW, pa.string()),
                     (REASON, pa.string()), (DETAIL, pa.string()), (ERROR, pa.string())])
 ROWS_PER_ARROW_BATCH = 10_000
+JSON_LINES = SourceMapping("json lines")
 
 
-def _decoder(expected: dict[str, str]):
-    """A ``mapInArrow`` function: ``binaryFile`` rows to records, checking each file's hash against ``expected``."""
+def _decoder(expected: dict[str, str], file_format: SourceMapping):
+    """A ``mapInArrow`` function: ``binaryFile`` rows to records (in ``file_format``), checking each file's hash
+    against ``expected``."""
 
     def decode(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         rows: list[tuple] = []
@@ -47,7 +51,7 @@ def _decoder(expected: dict[str, str]):
                     rows.append((None, path, None, None, None, f"its content changed since it was planned ({digest})"))
                 else:
                     rows.extend((line.value, path, line.raw_base64, line.reason, line.detail, None)
-                                for line in decode_lines(content))
+                                for line in decode_file(content, file_format))
                 while len(rows) >= ROWS_PER_ARROW_BATCH:
                     yield _arrow(rows[:ROWS_PER_ARROW_BATCH])
                     del rows[:ROWS_PER_ARROW_BATCH]
@@ -61,8 +65,10 @@ def _arrow(rows: list[tuple]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array(column, pa.string()) for column in zip(*rows)], schema=SCHEMA)
 
 
-def file_records(spark: SparkSession, folder_uri: str, files: Sequence[InputFile]) -> DataFrame:
-    """The records of ``files`` (paths relative to ``folder_uri``), lazily: one row per line, or per unreadable file."""
+def file_records(spark: SparkSession, folder_uri: str, files: Sequence[InputFile],
+                 file_format: SourceMapping = JSON_LINES) -> DataFrame:
+    """The records of ``files`` (paths relative to ``folder_uri``), lazily: one row per line (JSON lines) or row
+    (CSV, Parquet: ``file_format``), or per unreadable file."""
     expected = {f"{folder_uri}/{f.path}": f.sha256 for f in files}
     if not expected:
         return spark.createDataFrame([], _ddl())
@@ -71,7 +77,7 @@ def file_records(spark: SparkSession, folder_uri: str, files: Sequence[InputFile
             [escape_glob(uri) for uri in expected])
     except Exception as exc:  # noqa: BLE001 - a planned file gone or unreadable: name it relatively
         raise _read_failure(exc, folder_uri, files) from exc
-    return raw.select("path", "content").mapInArrow(_decoder(expected), _ddl())
+    return raw.select("path", "content").mapInArrow(_decoder(expected, file_format), _ddl())
 
 
 def _read_failure(exc: Exception, folder_uri: str, files: Sequence[InputFile]) -> InputFileError:

@@ -2,10 +2,11 @@
 
 ``open_lake(spark, settings)`` returns the delta-spark backend when the Delta JVM classes are on
 the classpath, else the embedded delta-rs backend (Spark writes and reads the data files,
-delta-rs owns the transaction log).
+delta-rs owns the transaction log). ``read_table_pandas(root, name)`` reads a table without Spark.
 """
 
 from shoplake.lake.api import Lake
+from shoplake.lake.arrow_read import read_table_arrow, read_table_pandas
 from shoplake.lake.backends import open_lake
 from shoplake.lake.errors import (
     ConcurrentWriteConflict,
@@ -34,4 +35,6 @@ __all__ = [
     "TableNotFound",
     "VersionNotFound",
     "open_lake",
+    "read_table_arrow",
+    "read_table_pandas",
 ]

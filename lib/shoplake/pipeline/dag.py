@@ -5,8 +5,9 @@ A step may declare the lake tables it ``reads`` and ``writes``. With a ledger (s
 wrote, and skips a step whose last successful run read the same versions and whose outputs are
 still the versions it wrote: re-running after a failure continues where it stopped. Steps that
 declare no reads (ingest from files, which is incremental by itself) always run. A step that
-raises :class:`StepNotRun` (nothing to work with yet) is recorded as ``not_run`` with its reason
-and the run goes on; the next run tries it again.
+raises :class:`StepNotRun` (nothing to work with yet), or one whose :class:`Need` is not met (an
+input this shop does not send), is recorded as ``not_run`` with its reason and the run goes on;
+the next run tries it again.
 """
 from __future__ import annotations
 
@@ -22,12 +23,22 @@ log = get_logger("pipeline")
 
 
 @dataclass(frozen=True)
+class Need:
+    """What a step needs that a shop may not have: ``met(ctx)`` says whether it is there, ``reason`` why
+    the step is not run without it (``"no clickstream"``)."""
+
+    reason: str
+    met: Callable[[object], bool]
+
+
+@dataclass(frozen=True)
 class Step:
     """One pipeline step: ``run(ctx)`` is a step function (:mod:`shoplake.steps`) returning a
     :class:`~shoplake.steps.context.StepOutcome`, called with ``options`` set on the pipeline's context.
 
     ``reads``/``writes`` name the lake tables the step consumes and produces; the outcome's run ids
-    become the figure ``mlflow_run_ids``, which ties the step to the MLflow runs it created.
+    become the figure ``mlflow_run_ids``, which ties the step to the MLflow runs it created. Without
+    one of its ``needs`` the step is not run.
     """
 
     name: str
@@ -36,6 +47,7 @@ class Step:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     options: Mapping[str, object] = field(default_factory=dict)
+    needs: tuple[Need, ...] = ()
 
 
 @dataclass
@@ -90,15 +102,17 @@ def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_fro
             log.info("%s: up to date (inputs %s unchanged since its last run), skipped", prefix, format_versions(reads))
             results.append(result)
             continue
+        unmet = "; ".join(need.reason for need in step.needs if not need.met(ctx))
+        if unmet:
+            log.info("%s: not run: %s", prefix, unmet)
+            results.append(_not_run(step.name, unmet, reads, started, started_wall, ledger))
+            continue
         log.info("%s: started%s", prefix, f" ({step.description})" if step.description else "")
         try:
             outcome = step.run(ctx.with_options(**step.options) if step.options else ctx) or StepOutcome()
         except StepNotRun as reason:
-            result = StepResult(step.name, time.monotonic() - started, not_run=str(reason), reads=reads)
-            if ledger:
-                ledger.record(result, "not_run", started_wall, error=str(reason))
             log.warning("%s: not run: %s", prefix, reason)
-            results.append(result)
+            results.append(_not_run(step.name, str(reason), reads, started, started_wall, ledger))
             continue
         except Exception as exc:
             log.error("%s: failed after %.1fs", prefix, time.monotonic() - started)
@@ -115,3 +129,12 @@ def run_steps(steps: Sequence[Step], ctx, only: Sequence[str] = (), *, start_fro
                  " ".join(f"{k}={v}" for k, v in result.figures.items() if k != "mlflow_run_ids"))
         results.append(result)
     return results
+
+
+def _not_run(name: str, reason: str, reads: dict[str, int], started: float, started_wall: float,
+             ledger: Ledger | None) -> StepResult:
+    """The result of a step not run for ``reason``, recorded in the ledger."""
+    result = StepResult(name, time.monotonic() - started, not_run=reason, reads=reads)
+    if ledger:
+        ledger.record(result, "not_run", started_wall, error=reason)
+    return result

@@ -111,7 +111,7 @@ def raw_identity_keys(settings: Settings) -> dict[str, bool]:
     """Every JSON key under which any input contract's raw lines name a person (shop column maps honoured)."""
     keys: dict[str, bool] = {}
     for name, contract in CONTRACTS.items():
-        found = identity_keys(contract, settings.privacy.identity_columns, settings.ingest.column_map.get(name))
+        found = identity_keys(contract, settings.privacy.identity_columns, settings.ingest.mapping(name))
         for key, is_email in found.items():
             keys[key] = keys.get(key, False) or is_email
     return keys
@@ -187,7 +187,7 @@ def find_customer(lake: Lake, ingest: IngestSettings, customer_id: str | None, e
     emails = {email.strip().lower()} if email else set()
     if not lake.exists(BRONZE_ORDERS):
         return Customer(frozenset(ids), frozenset(emails))
-    contacts = order_contacts(lake.read(BRONZE_ORDERS), ingest.column_map.get("orders"))
+    contacts = order_contacts(lake.read(BRONZE_ORDERS), ingest.mapping("orders"))
     return link_customer(contacts, ids, emails)
 
 

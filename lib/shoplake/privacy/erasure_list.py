@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 
 from shoplake.catalog import OPS_ERASURE_LIST, table
 from shoplake.config import Settings
+from shoplake.schemas.source_mapping import SourceMapping
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.privacy.pseudonyms import pseudonymize
@@ -40,14 +41,14 @@ def add_to_erasure_list(lake: Lake, request: ErasureRequest, at: datetime) -> in
 
 
 def drop_erased(lines: DataFrame, erased: DataFrame, contract: Contract, audit_key: bytes,
-                identity_columns: Sequence[str], column_map: dict[str, str] | None = None) -> DataFrame:
+                identity_columns: Sequence[str], mapping: SourceMapping | None = None) -> DataFrame:
     """Raw JSON ``lines`` (column ``value``) without those whose id or email is on the erasure list ``erased``.
 
     The contract's identity columns and its ``email`` are read from each line under the shop's own
-    keys (``column_map``) and hashed with ``audit_key``; a line matching any listed hash is dropped.
+    keys (its source ``mapping``) and hashed with ``audit_key``; a line matching any listed hash is dropped.
     Lines that do not parse, or hold no identity, pass unchanged (they land in quarantine as usual).
     """
-    keys = identity_keys(contract, identity_columns, column_map)
+    keys = identity_keys(contract, identity_columns, mapping)
     if not keys:
         return lines
     listed = erased.select("subject_hash").distinct()
@@ -69,4 +70,4 @@ def without_erased(lake: Lake, lines: DataFrame, contract: Contract, settings: S
         return lines
     log.info("%s: dropping input lines of customers on %s", contract.name, ERASURE_LIST)
     return drop_erased(lines, lake.read(ERASURE_LIST), contract, audit_key, settings.privacy.identity_columns,
-                       settings.ingest.column_map.get(contract.name))
+                       settings.ingest.mapping(contract.name))

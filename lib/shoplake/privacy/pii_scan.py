@@ -17,12 +17,13 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from shoplake.catalog import BRONZE_ORDERS
 from shoplake.config import Settings
+from shoplake.schemas.source_mapping import SourceMapping, source_mapping
 from shoplake.lake import Lake
 from shoplake.log import get_logger
 from shoplake.privacy.errors import PiiFound
 from shoplake.privacy.all_tables import lake_tables
 from shoplake.schemas import ORDERS
-from shoplake.schemas.json_records import json_keys
+from shoplake.schemas.mapping import MAPPED, map_records
 
 log = get_logger(__name__)
 SCANNED_LAYERS = ("silver", "gold")
@@ -42,11 +43,11 @@ class PiiFinding:
         return f"{self.table}.{self.column}: {self.values} {self.kind} value(s)"
 
 
-def known_names(bronze_orders: DataFrame, column_map: dict[str, str] | None = None) -> DataFrame:
-    """``name``: the distinct customer names of the raw orders, lower-cased and trimmed."""
-    key = json_keys(ORDERS, column_map)["name"]
-    parsed = F.from_json("value", StructType([StructField(key, StringType())]))
-    names = bronze_orders.select(F.lower(F.trim(parsed[key])).alias("name"))
+def known_names(bronze_orders: DataFrame, mapping: SourceMapping | None = None) -> DataFrame:
+    """``name``: the distinct customer names of the raw orders (read through the shop's mapping), lower-cased, trimmed."""
+    mapped = map_records(bronze_orders, mapping or source_mapping(ORDERS.name), ORDERS)
+    parsed = F.from_json(MAPPED, StructType([StructField("name", StringType())]))
+    names = mapped.select(F.lower(F.trim(parsed["name"])).alias("name"))
     return names.where(F.length("name") > 0).distinct()
 
 
@@ -87,7 +88,7 @@ def scan_pii(lake: Lake, settings: Settings, layers: Sequence[str] = SCANNED_LAY
         return [], names
     privacy = settings.privacy
     if lake.exists(BRONZE_ORDERS):
-        known = known_names(lake.read(BRONZE_ORDERS), settings.ingest.column_map.get("orders"))
+        known = known_names(lake.read(BRONZE_ORDERS), settings.ingest.mapping(ORDERS.name))
     else:
         known = lake.spark.createDataFrame([], "name string")
     rows = pii_counts(cells, known, privacy.email_pattern, privacy.phone_pattern).collect()

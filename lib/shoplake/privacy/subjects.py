@@ -17,7 +17,8 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from shoplake.privacy.pseudonyms import pseudonym
 from shoplake.schemas import ORDERS, Contract
-from shoplake.schemas.json_records import json_keys
+from shoplake.schemas.source_mapping import SourceMapping, source_mapping
+from shoplake.schemas.mapping import MAPPED, map_records
 
 MAX_LINKING_ROUNDS = 4
 EMAIL = "email"
@@ -51,10 +52,12 @@ def normalised_email(column: Column) -> Column:
 
 
 def identity_keys(contract: Contract, identity_columns: Sequence[str],
-                  column_map: Mapping[str, str] | None = None) -> dict[str, bool]:
-    """The JSON keys under which ``contract``'s raw lines name a person, each mapped to whether it holds an email."""
-    keys = json_keys(contract, dict(column_map or {}))
-    return {keys[c]: c == EMAIL for c in contract.schema.fieldNames() if c in identity_columns or c == EMAIL}
+                  mapping: SourceMapping | None = None) -> dict[str, bool]:
+    """The keys under which ``contract``'s raw records name a person (its mapping's file columns, for columns read
+    as they are), each mapped to whether it holds an email."""
+    mapping = mapping or source_mapping(contract.name)
+    keys = {mapping.source_key(c): c == EMAIL for c in contract.schema.fieldNames() if c in identity_columns or c == EMAIL}
+    return {key: is_email for key, is_email in keys.items() if key is not None}
 
 
 def raw_identity_values(text: Column, keys: Mapping[str, bool]) -> list[Column]:
@@ -63,14 +66,11 @@ def raw_identity_values(text: Column, keys: Mapping[str, bool]) -> list[Column]:
     return [normalised_email(parsed[k]) if is_email else parsed[k] for k, is_email in keys.items()]
 
 
-def order_contacts(bronze_orders: DataFrame, column_map: dict[str, str] | None = None) -> DataFrame:
-    """``(customer_id, email)`` of every raw order record (the shop's own JSON keys through ``column_map``)."""
-    keys = json_keys(ORDERS, column_map)
-    schema = StructType([StructField(keys[c], StringType()) for c in ("customer_id", EMAIL)])
-    parsed = F.from_json("value", schema)
-    return bronze_orders.select(
-        parsed[keys["customer_id"]].alias("customer_id"), normalised_email(parsed[keys[EMAIL]]).alias(EMAIL)
-    )
+def order_contacts(bronze_orders: DataFrame, mapping: SourceMapping | None = None) -> DataFrame:
+    """``(customer_id, email)`` of every raw order record, read through the shop's mapping of its orders."""
+    mapped = map_records(bronze_orders, mapping or source_mapping(ORDERS.name), ORDERS)
+    parsed = F.from_json(MAPPED, StructType([StructField(c, StringType()) for c in ("customer_id", EMAIL)]))
+    return mapped.select(parsed["customer_id"].alias("customer_id"), normalised_email(parsed[EMAIL]).alias(EMAIL))
 
 
 def link_customer(contacts: DataFrame, ids: set[str], emails: set[str]) -> Customer:

@@ -5,8 +5,12 @@
   columns), or generic volume and null-share drift.
 - :mod:`~shoplake.quality.suites`: a table's checks as GE expectations, with severities from the config
   and bounds from the previous successful run (volume, drift).
+- :mod:`~shoplake.quality.quarantine_volume`: each source's share of quarantined records in
+  ``bronze.quarantine``, held to ``ingest.max_quarantine_share`` like each ingest batch.
 - :mod:`~shoplake.quality.checks`: :func:`check_tables` validates tables (one GE validation each),
   appends one row per check to ``ops.dq_results`` and logs Data Docs to MLflow.
+- :mod:`~shoplake.quality.references`: the versions of the tables a referential check ran against, the
+  skipped result of a reference to a table the lake does not have, and the results a change makes stale.
 - :mod:`~shoplake.quality.gate`: :func:`require_passing`, which downstream jobs call before reading.
 - :mod:`~shoplake.quality.summary`: the readable summary behind ``shoplake dq report``.
 """

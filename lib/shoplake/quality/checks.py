@@ -24,9 +24,12 @@ from shoplake.log import get_logger
 from shoplake.tracking import log_table_versions, start_run
 from shoplake.quality.errors import QualityError
 from shoplake.quality.expectations import ExpectationsRun
+from shoplake.quality.quarantine_volume import quarantine_limits
+from shoplake.quality.references import (out_of_date_tables, reference_view, referenced_versions, skipped_reference,
+                                         version_label)
 from shoplake.quality.results import CheckResult, details_of, observed_of, to_json
 from shoplake.quality.store import append_results, baselines, results_for_versions
-from shoplake.quality.suites import SuiteContext, build_checks
+from shoplake.quality.suites import SuiteContext, build_checks, known_check, severity_of
 from shoplake.quality.specs import known_tables, spec_for
 
 log = get_logger(__name__)
@@ -50,7 +53,12 @@ class TableOutcome:
     @property
     def warnings(self) -> list[CheckResult]:
         """The failed checks of severity warning."""
-        return [r for r in self.results if not r.success and not r.failed_critical]
+        return [r for r in self.results if r.failed and not r.failed_critical]
+
+    @property
+    def skipped(self) -> list[CheckResult]:
+        """The checks not run (references to tables the lake does not have)."""
+        return [r for r in self.results if r.skipped]
 
     @property
     def status(self) -> str:
@@ -84,6 +92,7 @@ class QualityRun:
             "checks": sum(len(t.results) for t in self.tables),
             "failed": {t.table: [r.check for r in t.failed] for t in self.tables if t.failed},
             "warnings": sum(len(t.warnings) for t in self.tables),
+            "skipped": sum(len(t.skipped) for t in self.tables),
             "seconds": {t.table: round(t.seconds, 1) for t in self.tables},
         }
 
@@ -92,15 +101,19 @@ def check_tables(lake: Lake, settings: Settings, tables: Sequence[str] | None = 
                  changed_only: bool = False, now: datetime | None = None) -> QualityRun:
     """Validate the current version of ``tables`` (default: every table with a spec that exists).
 
-    With ``changed_only`` a table whose current version already has results is skipped. ``now``
-    (default: the current local time) is what freshness and not-in-the-future checks compare to.
-    Results go to ``ops.dq_results``; Data Docs and figures to an MLflow run of family ``quality``.
+    With ``changed_only`` a table whose current version already has results is skipped, unless a table
+    it refers to changed since a referential check of it failed or was skipped. ``now`` (default: the
+    current local time) is what freshness and not-in-the-future checks compare to. Results go to
+    ``ops.dq_results``; Data Docs and figures to an MLflow run of family ``quality``.
     """
     wanted = list(tables) if tables is not None else [t for t in known_tables() if lake.exists(t)]
     versions = current_versions(lake, wanted)
     if changed_only:
         checked = results_for_versions(lake, versions)
-        versions = {t: v for t, v in versions.items() if t not in checked}
+        stale = out_of_date_tables(lake, checked)
+        for table, reasons in stale.items():
+            log.info("quality: %s v%d checked again: %s", table, versions[table], "; ".join(reasons))
+        versions = {t: v for t, v in versions.items() if t not in checked or t in stale}
     return check_versions(lake, settings, versions, now=now)
 
 
@@ -139,11 +152,12 @@ def check_versions(lake: Lake, settings: Settings, versions: Mapping[str, int], 
         gx_run = ExpectationsRun(run_id, now, docs_dir, settings.quality.unexpected_examples)
         outcomes = []
         for i, (table, version) in enumerate(versions.items(), 1):
-            outcome = _check_table(lake, settings.quality, gx_run, run_id, now, table, version, previous.get(table, {}))
+            outcome = _check_table(lake, settings.quality, gx_run, run_id, now, table, version, previous.get(table, {}),
+                                   quarantine_limits(lake, settings, table, version))
             outcomes.append(outcome)
-            log.info("quality %d/%d: %s v%d %s (%d checks, %d critical failed, %d warnings) in %.1fs", i,
-                     len(versions), table, version, outcome.status.upper(), len(outcome.results),
-                     len(outcome.failed), len(outcome.warnings), outcome.seconds)
+            log.info("quality %d/%d: %s v%d %s (%d checks, %d critical failed, %d warnings, %d skipped) in %.1fs",
+                     i, len(versions), table, version, outcome.status.upper(), len(outcome.results),
+                     len(outcome.failed), len(outcome.warnings), len(outcome.skipped), outcome.seconds)
         append_results(lake, [r for o in outcomes for r in o.results])
         gx_run.build_docs()
         mlflow.log_artifacts(docs_dir, "data_docs")
@@ -156,16 +170,14 @@ def check_versions(lake: Lake, settings: Settings, versions: Mapping[str, int], 
 
 
 def _check_table(lake: Lake, quality: QualitySettings, gx_run: ExpectationsRun, run_id: str, now: datetime, table: str,
-                 version: int, baseline: Mapping[str, CheckResult]) -> TableOutcome:
+                 version: int, baseline: Mapping[str, CheckResult], quarantine: Mapping[str, int]) -> TableOutcome:
     started = time.monotonic()
     df = lake.read(table, version=version)
     spec = spec_for(table, df.schema)
-    ref_versions = {ref: lake.version(ref) if lake.exists(ref) else None for ref in set(spec.references.values())}
-    views = {ref: _reference_view(lake, ref, v, [c for c, r in spec.references.items() if r == ref], run_id)
-             for ref, v in ref_versions.items()}
-    ref_labels = {column: f"{ref} v{ref_versions[ref]}" if ref_versions[ref] is not None else f"{ref} (missing)"
-                  for column, ref in spec.references.items()}
-    checks = build_checks(spec, SuiteContext(table, quality, now, baseline, views))
+    ref_versions = referenced_versions(lake, spec.references.values())
+    views = {ref: reference_view(lake, ref, v, [c for c, r in spec.references.items() if r == ref], run_id)
+             for ref, v in ref_versions.items() if v is not None}
+    checks = build_checks(spec, SuiteContext(table, quality, now, baseline, views, quarantine))
     df = df.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         outcomes = gx_run.validate(table, df, checks)
@@ -180,26 +192,23 @@ def _check_table(lake: Lake, quality: QualitySettings, gx_run: ExpectationsRun, 
         error = f"the table has no column {o.check.column!r}" if missing else o.error
         details = details_of(o.kwargs, o.result, error, baseline[o.check.name].run_id if o.check.name in baseline
                              else None)
-        if o.check.kind == "referential":
-            details["reference"] = ref_labels[o.check.column]
+        reference = spec.references[o.check.column] if o.check.kind == "referential" else None
+        if reference:
+            details["reference"] = version_label(reference, ref_versions[reference])
         results.append(CheckResult(
             run_id=run_id, checked_at=now, table=table, table_version=version, check=o.check.name,
             kind=o.check.kind, expectation=o.check.expectation.expectation_type, column=o.check.column,
             severity=o.check.severity, success=o.success and not missing,
             observed_value=to_json(observed_of(o.result)), details=to_json(details), table_seconds=round(seconds, 3),
+            reference_versions={reference: ref_versions[reference]} if reference else None,
         ))
+    for column, reference in spec.references.items():
+        if ref_versions[reference] is None:
+            name = known_check(column)
+            results.append(skipped_reference(results[0], name, column, reference,
+                                             severity_of(quality, table, name, "referential")))
+            log.info("quality: %s v%d: %s skipped: %s", table, version, name, results[-1].details_dict()["skipped"])
     return TableOutcome(table, version, results, seconds)
-
-
-def _reference_view(lake: Lake, reference: str, version: int | None, columns: list[str], run_id: str) -> str:
-    """A temporary view of the referenced table's key columns (empty when the table does not exist)."""
-    name = f"dq_ref_{reference.replace('.', '_')}_{run_id[:8]}"
-    if version is None:
-        df = lake.spark.createDataFrame([], ", ".join(f"`{c}` string" for c in columns))
-    else:
-        df = lake.read(reference, version=version).select(*columns)
-    df.createOrReplaceTempView(name)
-    return name
 
 
 def _log_figures(outcomes: Sequence[TableOutcome]) -> None:

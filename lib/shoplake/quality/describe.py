@@ -9,6 +9,8 @@ from shoplake.quality.results import CheckResult
 def describe(result: CheckResult) -> str:
     """What was observed and what was expected, e.g. ``12 of 4481 rows unexpected (0.27%), e.g. 'x'``."""
     details = result.details_dict()
+    if result.skipped:
+        return f"skipped: {details.get('skipped', 'not run')}"
     if details.get("error"):
         return f"could not be evaluated: {details['error']}"
     observed, expected = result.observed(), details.get("expected", {})

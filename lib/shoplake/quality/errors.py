@@ -31,5 +31,6 @@ class QualityGateFailed(QualityError):
         ]
         super().__init__(
             "refusing to read data that failed its quality checks.\n" + "\n".join(lines)
-            + "\nFix the data (a new table version is checked on its next use) and see `shoplake dq report`."
+            + "\nFix the data (a new version of the table, or of a table it refers to, is checked on its next use) "
+            "and see `shoplake dq report`."
         )

@@ -2,7 +2,9 @@
 
 ``observed_value`` and ``details`` are JSON text: the observed value as Great Expectations
 reports it (a count, a share, a timestamp, or the unexpected count and share of a row-level
-check), and the expectation's arguments, GE's details, example values and any error.
+check), and the expectation's arguments, GE's details, example values and any error. A check
+that was skipped (it refers to a table the lake does not have) has ``success`` None and the
+reason in its details: it neither passed nor failed.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 from shoplake.catalog import OPS_DQ_RESULTS, table
 
 RESULTS_SCHEMA = table(OPS_DQ_RESULTS).struct()
+ADDED_COLUMNS = ("reference_versions",)  # null in rows written before the column was added
 _MAP_KEYS = ("unexpected_count", "unexpected_percent", "element_count", "missing_count")
 _NOT_EXPECTATIONS = ("column", "batch_id", "catch_exceptions", "result_format")
 
@@ -33,15 +36,26 @@ class CheckResult:
     expectation: str
     column: str | None
     severity: str
-    success: bool
+    success: bool | None
     observed_value: str
     details: str
     table_seconds: float
+    reference_versions: Mapping[str, int | None] | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the check ran and failed."""
+        return self.success is False
+
+    @property
+    def skipped(self) -> bool:
+        """True when the check was not run (``details`` says why)."""
+        return self.success is None
 
     @property
     def failed_critical(self) -> bool:
         """True when the check failed and its severity is critical."""
-        return not self.success and self.severity == "critical"
+        return self.failed and self.severity == "critical"
 
     def observed(self) -> Any:
         """The observed value, parsed from JSON."""
@@ -53,8 +67,8 @@ class CheckResult:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> CheckResult:
-        """A result from a row of ``ops.dq_results`` (a Spark Row's ``asDict()``)."""
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        """A result from a row of ``ops.dq_results`` (a Spark Row's ``asDict()``; added columns may be absent)."""
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row or f.name not in ADDED_COLUMNS})
 
     def as_row(self) -> tuple:
         """The values in ``RESULTS_SCHEMA`` order."""

@@ -10,21 +10,28 @@ from pyspark.sql import functions as F
 
 from shoplake.catalog import OPS_DQ_RESULTS, table
 from shoplake.lake import Lake
-from shoplake.quality.results import RESULTS_SCHEMA, CheckResult
+from shoplake.quality.results import ADDED_COLUMNS, RESULTS_SCHEMA, CheckResult
 
 BASELINE_KINDS = ("volume", "drift")
 
 
 def append_results(lake: Lake, results: Sequence[CheckResult]) -> int:
-    """Append a run's results to ``ops.dq_results`` in one commit; return the table version."""
+    """Append a run's results to ``ops.dq_results`` in one commit (adding columns a table written before they
+    were lacks); return the table version."""
     df = lake.spark.createDataFrame([r.as_row() for r in results], RESULTS_SCHEMA)
-    return lake.append(df, OPS_DQ_RESULTS, partition_by=list(table(OPS_DQ_RESULTS).partition_by))
+    return lake.append(df, OPS_DQ_RESULTS, partition_by=list(table(OPS_DQ_RESULTS).partition_by),
+                       evolve_schema=True)
 
 
 def _results(lake: Lake, tables: Iterable[str] | None) -> DataFrame | None:
+    """The results of ``tables`` (all when None), with the added columns null where the table lacks them."""
     if not lake.exists(OPS_DQ_RESULTS):
         return None
-    return lake.read(OPS_DQ_RESULTS, partitions={"table": sorted(set(tables))} if tables is not None else None)
+    df = lake.read(OPS_DQ_RESULTS, partitions={"table": sorted(set(tables))} if tables is not None else None)
+    for name in ADDED_COLUMNS:
+        if name not in df.columns:
+            df = df.withColumn(name, F.lit(None).cast(RESULTS_SCHEMA[name].dataType))
+    return df
 
 
 def _latest_run(df: DataFrame) -> DataFrame:

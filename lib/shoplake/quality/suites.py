@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import great_expectations.expectations as gxe
@@ -17,6 +17,8 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 
 from shoplake.catalog import Table
 from shoplake.config.settings import DEFAULT_CHECK_SEVERITY, QualitySettings
+from shoplake.quality.quarantine_volume import KIND as QUARANTINE_KIND
+from shoplake.quality.quarantine_volume import check_name, quarantine_volume
 from shoplake.quality.results import CheckResult
 
 SPARK_TYPE_CLASSES = {
@@ -46,7 +48,9 @@ class SuiteContext:
     """What a suite depends on besides the spec: the settings, the time, the baseline, reference views.
 
     ``baseline`` maps check names to their results in the table's previous successful run;
-    ``reference_views`` maps a referenced table to the Spark view holding its current rows.
+    ``reference_views`` maps a referenced table to the Spark view holding its current rows. A reference
+    to a table without a view (the lake does not have it) gets no check: the run records it as skipped.
+    ``quarantine_limits`` maps a source to the most quarantine rows it may have (``bronze.quarantine`` only).
     """
 
     table: str
@@ -54,6 +58,7 @@ class SuiteContext:
     now: datetime
     baseline: Mapping[str, CheckResult]
     reference_views: Mapping[str, str]
+    quarantine_limits: Mapping[str, int] = field(default_factory=dict)
 
 
 def severity_of(settings: QualitySettings, table: str, check: str, kind: str) -> str:
@@ -95,13 +100,17 @@ def build_checks(spec: Table, ctx: SuiteContext) -> list[Check]:
     for column in spec.not_future:
         add(f"{column}_not_future", "range", column, gxe.ExpectColumnValuesToBeBetween(column=column, max_value=latest))
     for column, reference in spec.references.items():
-        add(f"{column}_known", "referential", column, known_values(column, reference, ctx.reference_views[reference]))
+        if reference in ctx.reference_views:
+            add(known_check(column), "referential", column,
+                known_values(column, reference, ctx.reference_views[reference]))
     if spec.freshness:
         oldest = ctx.now - timedelta(hours=settings.freshness_max_delay_hours)
         add("freshness", "freshness", spec.freshness, gxe.ExpectColumnMaxToBeBetween(column=spec.freshness,
                                                                                      min_value=oldest))
     if spec.not_empty:
         add("not_empty", "rows", None, gxe.ExpectTableRowCountToBeBetween(min_value=1))
+    for source, allowed in ctx.quarantine_limits.items():
+        add(check_name(source), QUARANTINE_KIND, None, quarantine_volume(source, allowed))
     add("volume", "volume", None, row_count_near(_number(ctx.baseline.get("volume")), settings.volume_max_change))
     for column in spec.drift_nulls:
         name = f"{column}_nulls_drift"
@@ -116,6 +125,11 @@ def build_checks(spec: Table, ctx: SuiteContext) -> list[Check]:
             column=column, partition_object=previous_mix(ctx.baseline.get(name)), bucketize_data=False,
             threshold=settings.drift_mix_max_divergence, tail_weight_holdout=NEW_CATEGORY_WEIGHT))
     return checks
+
+
+def known_check(column: str) -> str:
+    """The name of the referential check of ``column``: ``product_id_known``."""
+    return f"{column}_known"
 
 
 def known_values(column: str, reference: str, view: str) -> gxe.Expectation:

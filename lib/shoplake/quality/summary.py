@@ -16,7 +16,7 @@ def table_status(results: Sequence[CheckResult]) -> str:
     """``FAILED`` (a critical check failed), ``WARNING`` (a warning failed) or ``PASSED``."""
     if any(r.failed_critical for r in results):
         return "FAILED"
-    return "WARNING" if any(not r.success for r in results) else "PASSED"
+    return "WARNING" if any(r.failed for r in results) else "PASSED"
 
 
 def format_report(latest: Mapping[str, Sequence[CheckResult]]) -> str:
@@ -29,15 +29,16 @@ def format_report(latest: Mapping[str, Sequence[CheckResult]]) -> str:
              f"{counts['PASSED']} passed"]
     width = max(len(t) for t in latest)
     for table in order:
-        results = sorted(latest[table], key=lambda r: (r.success, r.severity != "critical", r.check))
+        results = sorted(latest[table], key=lambda r: (not r.failed, r.skipped, r.severity != "critical", r.check))
         first = results[0]
-        failed = [r for r in results if not r.success]
+        failed = [r for r in results if r.failed]
+        skipped = [r for r in results if r.skipped]
         lines.append(
             f"{table_status(results):<7}  {table:<{width}}  v{first.table_version:<4} "
-            f"{first.checked_at:%Y-%m-%d %H:%M}  {len(results)} checks, {len(failed)} failed  "
-            f"{first.table_seconds:.1f}s  run {first.run_id}"
+            f"{first.checked_at:%Y-%m-%d %H:%M}  {len(results)} checks, {len(failed)} failed"
+            f"{f', {len(skipped)} skipped' if skipped else ''}  {first.table_seconds:.1f}s  run {first.run_id}"
         )
-        lines.extend(f"    {r.severity:<8} {r.check}: {describe(r)}" for r in failed)
+        lines.extend(f"    {r.severity:<8} {r.check}: {describe(r)}" for r in failed + skipped)
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from pyspark.sql import DataFrame
 
+from shoplake.catalog import OptionalInput
 from shoplake.lake import Lake
 from shoplake.report.model import SectionUnavailable
 
@@ -27,6 +28,12 @@ class Inputs:
             raise SectionUnavailable(f"{name} lacks the column(s) {', '.join(missing)} this section reads; "
                                      f"rebuild it with `shoplake run {job}`")
         return df
+
+    def require_input(self, optional: OptionalInput, shows: str) -> None:
+        """:class:`SectionUnavailable` beginning ``no clickstream`` when the shop does not send ``optional``."""
+        if not optional.present(self.lake.exists):
+            raise SectionUnavailable(f"{optional.reason}: {' and '.join(optional.tables)} not in the lake, so there "
+                                     f"is no {shows}")
 
     def optional(self, name: str, columns: Sequence[str]) -> DataFrame | None:
         """``name`` like :meth:`require`, or None when it is missing or lacks ``columns``."""

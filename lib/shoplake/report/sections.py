@@ -12,9 +12,10 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from shoplake.analytics import plots as analytics_plots
-from shoplake.catalog import (GOLD_ANOMALIES, GOLD_BUNDLES, GOLD_COHORT_RETENTION, GOLD_DAILY_ITEM_SALES,
+from shoplake.catalog import (CLICKSTREAM, GOLD_ANOMALIES, GOLD_BUNDLES, GOLD_COHORT_RETENTION, GOLD_DAILY_ITEM_SALES,
                               GOLD_FORECASTS, GOLD_FUNNEL_DAILY, GOLD_RECOMMENDATIONS, GOLD_REVIEW_SENTIMENT,
-                              GOLD_SEGMENT_SUMMARY, GOLD_USER_ITEM_INTERACTIONS, OPS_DQ_RESULTS, SILVER_PRODUCTS)
+                              GOLD_SEGMENT_SUMMARY, GOLD_USER_ITEM_INTERACTIONS, OPS_DQ_RESULTS, REVIEWS,
+                              SILVER_PRODUCTS)
 from shoplake.config import Settings
 from shoplake.dl.scorecard import LABELS as SCORECARD_LABELS
 from shoplake.dl.scorecard import scorecard
@@ -25,7 +26,7 @@ from shoplake.report.figures import png
 from shoplake.report.inputs import Inputs, rows
 from shoplake.quality.describe import describe
 from shoplake.quality.summary import STATUS_ORDER, table_status
-from shoplake.quality.results import RESULTS_SCHEMA
+from shoplake.quality.results import ADDED_COLUMNS, RESULTS_SCHEMA, CheckResult
 from shoplake.quality.store import latest_results
 from shoplake.report.model import Content, Image, SectionUnavailable, Table
 from shoplake.schemas import FUNNEL_STEPS
@@ -50,6 +51,7 @@ def _label(product_id: str, names: dict[str, dict]) -> str:
 
 def funnel(inputs: Inputs, settings: Settings) -> Content:
     """Sessions through product view, cart, checkout and purchase (gold.funnel_daily)."""
+    inputs.require_input(CLICKSTREAM, "purchase funnel to show")
     daily = inputs.require(GOLD_FUNNEL_DAILY, ["date", "sessions", *FUNNEL_STEPS], "build_gold")
     totals = rows(daily.agg(*[F.sum(c).alias(c) for c in ("sessions", *FUNNEL_STEPS)]), GOLD_FUNNEL_DAILY)[0]
     if not totals["sessions"]:
@@ -172,6 +174,7 @@ def _pictures(found: list[dict], user: str, kind: str, names: dict[str, dict]) -
 def sentiment(inputs: Inputs, settings: Settings) -> Content:
     """Share of positive, neutral and negative reviews of the most reviewed products (gold.review_sentiment), and
     the scoring model's held-out test figures beside its classical baseline's (from its MLflow training run)."""
+    inputs.require_input(REVIEWS, "review sentiment to show")
     scored = inputs.require(GOLD_REVIEW_SENTIMENT, ["product_id", "sentiment"], "score_reviews")
     per_product = scored.groupBy("product_id").agg(F.count("*").alias("reviews"), *[
         F.avg((F.col("sentiment") == s).cast("double")).alias(s) for s in SENTIMENT_COLORS])
@@ -212,26 +215,32 @@ def anomalies(inputs: Inputs, settings: Settings) -> Content:
 
 
 def data_quality(inputs: Inputs, settings: Settings) -> Content:
-    """The latest data-quality run of each table: checks passed and failed, failures described (ops.dq_results)."""
-    inputs.require(OPS_DQ_RESULTS, RESULTS_SCHEMA.fieldNames(), "quality_checks")
+    """The latest data-quality run of each table: checks passed, failed and skipped, failures and skips described
+    (ops.dq_results)."""
+    inputs.require(OPS_DQ_RESULTS, [c for c in RESULTS_SCHEMA.fieldNames() if c not in ADDED_COLUMNS],
+                   "quality_checks")
     latest = latest_results(inputs.lake)
     if not latest:
         raise SectionUnavailable(f"no data yet: {OPS_DQ_RESULTS} is empty")
     order = sorted(latest, key=lambda t: (STATUS_ORDER[table_status(latest[t])], t))
-    passed = {t: sum(r.success for r in latest[t]) for t in order}
-    failed = {t: len(latest[t]) - passed[t] for t in order}
-    figure = figures.stacked_figure(order, {"passed": [passed[t] for t in order], "failed": [failed[t] for t in order]},
-                                    "checks", "latest data-quality checks per table",
-                                    {"passed": "tab:green", "failed": "tab:red"})
-    tables = [Table(["table", "status", "version", "checked at", "passed", "failed"], [
+    counts = {state: {t: sum(1 for r in latest[t] if _state(r) == state) for t in order}
+              for state in ("passed", "failed", "skipped")}
+    drawn = {state: [counts[state][t] for t in order] for state in counts if any(counts[state].values())}
+    figure = figures.stacked_figure(order, drawn, "checks", "latest data-quality checks per table",
+                                    {"passed": "tab:green", "failed": "tab:red", "skipped": "tab:gray"})
+    tables = [Table(["table", "status", "version", "checked at", *counts], [
         [t, table_status(latest[t]), latest[t][0].table_version, f"{latest[t][0].checked_at:%Y-%m-%d %H:%M}",
-         passed[t], failed[t]] for t in order])]
+         *(counts[state][t] for state in counts)] for t in order])]
     failures = [[t, r.severity, r.check, describe(r)] for t in order for r in latest[t] if not r.success]
     if failures:
-        tables.append(Table(["table", "severity", "failed check", "what was seen"], failures))
-    summary = (f"{len(order)} tables checked; {sum(failed.values())} check(s) failed." if failures
-               else f"{len(order)} tables checked; every check passed.")
+        tables.append(Table(["table", "severity", "failed or skipped check", "what was seen"], failures))
+    totals = [f"{n} check(s) {state}" for state in ("failed", "skipped") if (n := sum(counts[state].values()))]
+    summary = f"{len(order)} tables checked; {', '.join(totals) if totals else 'every check passed'}."
     return Content(summary, [png(figure)], tables)
+
+
+def _state(result: CheckResult) -> str:
+    return "skipped" if result.skipped else "failed" if result.failed else "passed"
 
 
 SECTIONS: list[tuple[str, str, Callable[[Inputs, Settings], Content]]] = [

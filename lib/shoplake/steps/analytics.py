@@ -12,7 +12,8 @@ from shoplake.steps.context import StepContext, StepOutcome
 
 def analytics_step(ctx: StepContext) -> StepOutcome:
     """Run the ``parts`` (default: all) in order, scored against the generator's ground truth when there is one
-    (``truth``, default ``<paths.inputs>-truth``); ``output``: the parts' versions and figures as JSON."""
+    (``truth``, default ``<paths.inputs>-truth``); ``output``: the parts' versions and figures as JSON. A part the
+    shop lacks the input for is reported by its reason (``funnel=no clickstream``)."""
     settings = ctx.settings
     truth_dir = ctx.option("truth", default_truth_dir(settings.paths.inputs))
     truth = GroundTruth(truth_dir, resolve_key(settings, ctx.environ)) if GroundTruth.present(truth_dir) else None
@@ -22,5 +23,5 @@ def analytics_step(ctx: StepContext) -> StepOutcome:
             json.dump(results, out, indent=2, sort_keys=True, default=str)
     wrote = {table: version for result in results.values() for table, version in result.items()
              if isinstance(version, int) and "." in table}
-    return StepOutcome(wrote=wrote, figures={part: "done" for part in results},
+    return StepOutcome(wrote=wrote, figures={part: result.get("not_run", "done") for part, result in results.items()},
                        run_ids=[r["run_id"] for r in results.values() if r.get("run_id")])

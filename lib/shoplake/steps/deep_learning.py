@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from shoplake.catalog import SILVER_PRODUCTS, SILVER_REVIEWS
+from shoplake.catalog import PRODUCT_CATALOGUE, REVIEWS, OptionalInput
 from shoplake.dl.on_lake import run_embed_images, run_score_reviews, run_train_image_model, run_train_sentiment
 from shoplake.quality import require_passing
 from shoplake.steps.context import StepContext, StepNotRun, StepOutcome
@@ -24,18 +24,20 @@ def train_image_model_step(ctx: StepContext) -> StepOutcome:
 
 def score_reviews_step(ctx: StepContext) -> StepOutcome:
     """Score gated ``silver.reviews`` with the registered sentiment model (``model_version``, default the latest)."""
-    return _scoring(ctx, SILVER_REVIEWS, lambda: run_score_reviews(
+    return _scoring(ctx, REVIEWS, lambda: run_score_reviews(
         ctx.lake, ctx.settings, ctx.settings.dl.text_registered_model, ctx.option("model_version")))
 
 
 def embed_images_step(ctx: StepContext) -> StepOutcome:
     """Embed gated ``silver.products`` images with the registered image model and find visually similar items."""
-    return _scoring(ctx, SILVER_PRODUCTS, lambda: run_embed_images(
+    return _scoring(ctx, PRODUCT_CATALOGUE, lambda: run_embed_images(
         ctx.lake, ctx.settings, ctx.settings.dl.image_registered_model, ctx.option("model_version")))
 
 
-def _scoring(ctx: StepContext, table: str, score: Callable[[], dict]) -> StepOutcome:
-    require_passing(ctx.lake, ctx.settings, [table])  # no scoring of a version that failed a critical check
+def _scoring(ctx: StepContext, scored: OptionalInput, score: Callable[[], dict]) -> StepOutcome:
+    if not scored.present(ctx.lake.exists):  # a shop without reviews or a catalogue: nothing to score
+        raise StepNotRun(f"{scored.reason}: {' and '.join(scored.tables)} not in the lake (ingest_catalog writes it)")
+    require_passing(ctx.lake, ctx.settings, scored.tables)  # no scoring of a version that failed a critical check
     try:
         return _outcome(score())
     except NoRegisteredModel as missing:

@@ -1,8 +1,9 @@
 """Generate a synthetic shop's input files and ground truth (the demo data the pipeline starts from)."""
 from __future__ import annotations
 
-from shoplake.datasets.generator.flags import config_from_args
+from shoplake.config.settings import INPUT_SOURCES
 from shoplake.datasets.generator import default_truth_dir, generate
+from shoplake.datasets.generator.flags import config_from_args
 from shoplake.ingest.incremental import folder_exists
 from shoplake.steps.context import StepContext, StepOutcome
 
@@ -16,7 +17,7 @@ def generate_data_step(ctx: StepContext) -> StepOutcome:
 def demo_data_step(ctx: StepContext) -> StepOutcome:
     """The demo shop into ``paths.inputs``, unless that folder already holds inputs (on any filesystem)."""
     inputs = ctx.settings.paths.inputs
-    if folder_exists(ctx.spark, f"{inputs}/clickstream"):
+    if any(folder_exists(ctx.spark, f"{inputs}/{source}") for source in INPUT_SOURCES):
         return StepOutcome(figures={"inputs": inputs, "generated": False})
     return _generate(ctx, inputs, default_truth_dir(inputs), force=False)
 

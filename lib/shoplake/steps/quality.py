@@ -24,4 +24,4 @@ def quality_checks_step(ctx: StepContext) -> StepOutcome:
     summary = run.summary()
     return StepOutcome(read={t.table: t.version for t in run.tables}, figures={
         "tables": summary["tables"], "checks": summary["checks"], "failed": sorted(summary["failed"]) or "none",
-        "warnings": summary["warnings"]}, run_ids=[summary["run_id"]] if summary["run_id"] else [])
+        "warnings": summary["warnings"], "skipped": summary["skipped"]}, run_ids=[summary["run_id"]] if summary["run_id"] else [])

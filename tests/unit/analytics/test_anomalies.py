@@ -73,6 +73,14 @@ def test_signals_and_score(scored):
     assert scored["fraud"].order_date == at(100).date() and scored["fraud"].items == 30
 
 
+def test_without_sessions_no_browsing_is_unknown_and_adds_nothing(spark, scored):
+    lines, _ = shop(spark)
+    blind = {r.order_id: r for r in score_orders(order_facts(lines), None, AnalyticsSettings()).collect()}
+    assert all(r.no_browsing is None and "no_browsing" not in r.reasons for r in blind.values())
+    assert blind["fraud"].reasons == ["high_amount", "many_items"] and not blind["twice1"].flagged
+    assert blind["burst0"].score == scored["burst0"].score  # browsed before: the same score either way
+
+
 def test_precision_and_recall_against_known_anomalies(spark, scored):
     lines, sessions = shop(spark)
     table = score_orders(order_facts(lines), sessions, AnalyticsSettings())

@@ -64,6 +64,17 @@ def test_features_ignore_everything_after_the_cutoff(spark):
     assert before["u1"]["days_since_seen"] == 0 and before["u2"]["days_since_seen"] == 39
 
 
+def test_without_clickstream_features_come_from_the_orders_alone(spark):
+    _, lines = frames(spark, [], BEFORE_LINES + AFTER_LINES)
+    with_clicks = features(spark, BEFORE_EVENTS, BEFORE_LINES)
+    got = {r.user_id: r.asDict() for r in churn.features_as_of(None, lines, CUTOFF, 30).collect()}
+    assert set(got) == {"u1", "u2"}
+    for user in got:
+        orders = {k: got[user][k] for k in churn.ORDER_FEATURES}
+        assert orders == {k: with_clicks[user][k] for k in churn.ORDER_FEATURES}
+        assert (got[user]["sessions"], got[user]["days_since_seen"], got[user]["conversion_rate"]) == (None, None, None)
+
+
 def test_lines_as_of_keep_the_status_known_at_the_cutoff(spark):
     lines = spark.createDataFrame([line("a", "u1", days(-5), "refunded", days(4)),
                                    line("b", "u1", days(-5), "refunded", days(-1)),
@@ -109,6 +120,8 @@ def test_model_learns_a_signal_the_recency_baseline_misses(spark):
     model = churn.fit_churn_model(labelled, max_iter=10, max_depth=2, seed=1)
     metrics = churn.evaluate_churn(churn.churn_scores(model, labelled))
     assert metrics["model_auc"] > 0.95 and metrics["model_auc"] > metrics["baseline_auc"] + 0.2
+    orders_only = churn.fit_churn_model(labelled, max_iter=10, max_depth=2, seed=1, features=churn.ORDER_FEATURES)
+    assert orders_only.stages[0].getInputCols() == list(churn.ORDER_FEATURES)
     assert metrics["model_precision_top_decile"] == 1.0
     assert metrics["base_rate"] == pytest.approx(sum(r[-1] for r in rows) / len(rows))
 

@@ -7,7 +7,9 @@ import pytest
 from pyspark.sql import functions as F
 
 from shoplake.errors import ConfigurationError
+from shoplake.schemas.source_mapping import source_mapping
 from shoplake.ingest.parse import REASON, Rule, parse_records
+from shoplake.schemas.mapping import MAPPED, map_records
 from shoplake.schemas import CLICKSTREAM, ORDERS
 
 GOOD = ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","session_id":"s1",'
@@ -15,9 +17,10 @@ GOOD = ('{"event_id":"e1","event_time":"2026-03-01T10:00:00Z","user_id":"u1","se
 
 
 def parse(spark, lines, contract=CLICKSTREAM, rules=(), column_map=None, ingest=None):
-    """Parse ``lines`` with ``parse_records``; the rows by their position in ``lines``."""
+    """Parse ``lines`` mapped by ``column_map`` renames; the rows by their position in ``lines``."""
     raw = spark.createDataFrame([(line, i) for i, line in enumerate(lines)], "value string, pos int")
-    return {r.pos: r for r in parse_records(raw, contract, rules, column_map=column_map, ingest=ingest).collect()}
+    mapped = map_records(raw, source_mapping(contract.name, renames=column_map), contract)
+    return {r.pos: r for r in parse_records(mapped, contract, rules, value_column=MAPPED, ingest=ingest).collect()}
 
 
 def test_valid_record_is_typed(spark):
@@ -78,11 +81,13 @@ def test_column_mapping_reads_shop_keys(spark):
 
 
 def test_column_mapping_to_unknown_column_is_an_error(spark):
-    with pytest.raises(ConfigurationError, match="ingest.column_map.clickstream: 'userid' is not a contract column"):
+    with pytest.raises(ConfigurationError, match="ingest.sources.clickstream.columns.userid: not a column of the "
+                                                 "clickstream contract"):
         parse(spark, [GOOD], column_map={"customer": "userid"})
 
 
-def test_column_mapping_that_reads_one_key_twice_is_an_error(spark):
-    # "session_id" would feed user_id by the map and session_id by its own name
-    with pytest.raises(ConfigurationError, match="JSON key 'session_id' would be read into two columns"):
-        parse(spark, [GOOD], column_map={"session_id": "user_id"})
+def test_one_shop_key_can_feed_two_columns(spark):
+    # "session_id" feeds user_id by the map and session_id by its own name
+    row = parse(spark, [GOOD], column_map={"session_id": "user_id"})[0]
+    assert row[REASON] is None
+    assert (row.user_id, row.session_id) == ("s1", "s1")

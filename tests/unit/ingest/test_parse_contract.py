@@ -8,10 +8,12 @@ import pandas as pd
 import pytest
 
 from shoplake.config.settings import IngestSettings
+from shoplake.schemas.source_mapping import source_mapping
 from shoplake.datasets.export import write_input
 from shoplake.datasets.movielens import to_clickstream
 from shoplake.ingest.parse import REASON, parse_records
 from shoplake.schemas import CLICKSTREAM, ORDERS, PRODUCTS, REVIEWS
+from shoplake.schemas.mapping import MAPPED, map_records
 from tests.unit.ingest.test_parse import GOOD, parse
 
 EVENT = json.loads(GOOD)
@@ -27,7 +29,8 @@ def reasons(spark, records, contract=CLICKSTREAM, column_map=None, ingest=None):
     Only the reasons are collected: Python cannot hold a timestamp of year 1 in every time zone.
     """
     raw = spark.createDataFrame([(json.dumps(r), i) for i, r in enumerate(records)], "value string, pos int")
-    parsed = parse_records(raw, contract, column_map=column_map, ingest=ingest)
+    mapped = map_records(raw, source_mapping(contract.name, renames=column_map), contract)
+    parsed = parse_records(mapped, contract, value_column=MAPPED, ingest=ingest)
     return [row[REASON] for row in parsed.orderBy("pos").select(REASON).collect()]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from shoplake.pipeline import Step, run_steps
+from shoplake.pipeline import Need, Step, run_steps
 from shoplake.steps.context import StepNotRun, StepOutcome
 from shoplake.pipeline.summary import summary_lines
 
@@ -128,6 +128,20 @@ def test_a_step_that_cannot_run_yet_is_recorded_the_run_goes_on_and_the_next_run
     model["registered"] = True
     second = run_steps(steps, None, ledger=ledger)
     assert (second[0].skipped, second[0].not_run, tables["scores"]) == (False, None, 0)
+
+
+def test_a_step_whose_need_is_not_met_is_recorded_as_not_run_with_the_reason_without_running():
+    tables, calls = {"in": 0}, []
+    ledger = MemoryLedger(tables)
+    shop = {"clickstream": False}
+    need = Need("no clickstream", lambda ctx: ctx["clickstream"])
+    steps = [Step("funnel", recorder(calls, "funnel"), reads=("in",), needs=(need,)),
+             Step("report", recorder(calls, "r"))]
+    first = run_steps(steps, shop, ledger=ledger)
+    assert [c[0] for c in calls] == ["r"] and first[0].not_run == "no clickstream"
+    assert [(r.name, s) for r, s in ledger.rows] == [("funnel", "not_run"), ("report", "succeeded")]
+    shop["clickstream"] = True
+    assert run_steps(steps, shop, ledger=ledger)[0].not_run is None and calls[-2][0] == "funnel"
 
 
 def test_from_runs_the_named_step_and_every_later_one():

@@ -3,6 +3,7 @@ bronze, nothing else is."""
 import json
 from datetime import datetime
 
+from shoplake.schemas.source_mapping import source_mapping
 from shoplake.privacy.erasure_list import SCHEMA, drop_erased, erasure_list_rows
 from shoplake.privacy.pseudonyms import pseudonym
 from shoplake.privacy.requests import ErasureRequest, Identities
@@ -44,7 +45,8 @@ def test_orders_of_an_erased_id_or_email_are_dropped_and_others_kept(spark):
 
 def test_a_shops_own_column_names_are_honoured(spark):
     records = [{"event_id": "e1", "visitor": "u1"}, {"event_id": "e2", "visitor": "u2"}]
-    out = drop_erased(lines(spark, records), erased(spark, "u1"), CLICKSTREAM, KEY, IDS, {"visitor": "user_id"})
+    mapping = source_mapping("clickstream", {"columns": {"user_id": "visitor"}})
+    out = drop_erased(lines(spark, records), erased(spark, "u1"), CLICKSTREAM, KEY, IDS, mapping)
     assert kept(out) == [json.dumps(records[1])]
 
 

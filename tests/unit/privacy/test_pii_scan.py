@@ -2,6 +2,7 @@
 hashes, timestamps, IPs, user agents and review text are not."""
 import json
 
+from shoplake.schemas.source_mapping import source_mapping
 from shoplake.privacy.pii_scan import known_names, pii_counts, text_cells
 from shoplake.privacy.pseudonyms import pseudonym
 
@@ -39,4 +40,4 @@ def test_only_string_columns_are_scanned_and_nulls_are_skipped(spark):
 
 def test_names_come_from_the_raw_orders_under_the_shops_own_key(spark):
     bronze = spark.createDataFrame([('{"full_name": " Ada Adams "}',), ('{"full_name": ""}',), ("not json",)], "value string")
-    assert [r.name for r in known_names(bronze, {"full_name": "name"}).collect()] == ["ada adams"]
+    assert [r.name for r in known_names(bronze, source_mapping("orders", renames={"full_name": "name"})).collect()] == ["ada adams"]

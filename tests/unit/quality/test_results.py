@@ -1,6 +1,7 @@
 """One results format: JSON of what GE observed, rows of ops.dq_results, readable sentences."""
 import json
 import math
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -45,6 +46,22 @@ def test_a_result_round_trips_through_a_row_of_the_results_table():
     assert r.observed() == {"unexpected_count": 1} and r.details_dict()["expected"] == {"min_value": 1}
     assert r.failed_critical and not result(severity="warning").failed_critical
     assert not result(success=True).failed_critical
+
+
+def test_a_row_written_before_reference_versions_were_recorded_reads_without_them():
+    r = result(success=True)
+    row = dict(zip(RESULTS_SCHEMA.fieldNames(), r.as_row()))
+    del row["reference_versions"]
+    assert CheckResult.from_row(row) == r and r.reference_versions is None
+    with_versions = replace(r, reference_versions={"silver.products": 3})
+    assert CheckResult.from_row(dict(zip(RESULTS_SCHEMA.fieldNames(), with_versions.as_row()))) == with_versions
+
+
+def test_a_skipped_check_neither_passed_nor_failed():
+    skipped = result(success=None, details={"skipped": "silver.products is not in the lake (no product catalogue)"})
+    assert skipped.skipped and not skipped.failed and not skipped.failed_critical
+    assert result(success=False).failed and not result(success=False).skipped
+    assert describe(skipped) == "skipped: silver.products is not in the lake (no product catalogue)"
 
 
 def test_sentences_say_what_was_observed_against_what_was_expected():

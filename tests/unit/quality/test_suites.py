@@ -76,6 +76,13 @@ def test_referential_check_anti_joins_the_reference_view_on_the_column():
     assert "{batch}" in query and "IS NOT NULL" in query
 
 
+def test_a_reference_to_a_table_without_a_view_gets_no_check():
+    without = SuiteContext("silver.order_lines", SETTINGS, NOW, {}, {})
+    checks = checks_by_name(table("silver.order_lines"), without)
+    assert "product_id_known" not in checks and "product_id_not_null" in checks
+    assert not any(c.kind == "referential" for c in checks.values())
+
+
 def test_schema_checks_name_every_column_and_its_spark_type_class():
     spec = table("silver.orders")
     checks = checks_by_name(spec, context("silver.orders"))

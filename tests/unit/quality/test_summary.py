@@ -1,4 +1,5 @@
 """The report: one block per table, failed tables first, failed checks listed under each."""
+from dataclasses import replace
 from datetime import datetime
 
 from shoplake.quality.summary import format_report, table_status
@@ -35,6 +36,17 @@ def test_failed_tables_come_first_then_warnings_then_passes_with_their_failed_ch
     assert "observed 5, expected at most 1" in c_block[0]
     assert "v3" in next(l for l in lines if " silver.b " in l)
     assert "run run-9" in lines[1] and "3 checks, 2 failed" in lines[1]
+
+
+def test_skipped_checks_are_listed_after_the_failed_ones_and_do_not_fail_the_table():
+    skipped = replace(result("silver.l", "product_id_known", None),
+                      details=to_json({"skipped": "silver.products is not in the lake"}))
+    latest = {"silver.l": [skipped, result("silver.l", "volume", False, "warning"), result("silver.l", "ok", True)]}
+    assert table_status(latest["silver.l"]) == "WARNING" and table_status([skipped]) == "PASSED"
+    lines = format_report(latest).splitlines()
+    assert "3 checks, 1 failed, 1 skipped" in lines[1]
+    assert [line.split()[:2] for line in lines[2:]] == [["warning", "volume:"], ["critical", "product_id_known:"]]
+    assert lines[3].endswith("product_id_known: skipped: silver.products is not in the lake")
 
 
 def test_no_results_yet_says_how_to_get_some():

@@ -13,7 +13,7 @@ from shoplake.schemas import CHANNELS, DEVICES
 
 RECORD_CORRUPTIONS = (
     "malformed_json", "wrong_type", "missing_id", "unknown_event_type",
-    "negative_quantity", "zero_price", "future_timestamp", "duplicate_event",
+    "negative_quantity", "negative_price", "future_timestamp", "duplicate_event",
 )
 FILE_CORRUPTIONS = ("duplicate_file",)
 

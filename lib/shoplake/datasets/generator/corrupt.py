@@ -1,7 +1,7 @@
 """Planted bad input: each record of a file is corrupted with a configured per-kind probability.
 
 Record kinds (:data:`RECORD_CORRUPTIONS`): malformed JSON (a truncated line), a wrong type, a
-missing id, an unknown event type or status, a negative quantity, a price of zero, a timestamp
+missing id, an unknown event type or status, a negative quantity, a negative price, a timestamp
 in the future, and an exact duplicate of the line. Kinds that a source has no field for are not
 applied to it. Every corrupted record is reported as (line number, original record id, kind).
 """
@@ -33,7 +33,7 @@ class SourceFields:
 
     def applicable(self) -> tuple[str, ...]:
         """The corruption kinds this source can carry."""
-        missing = {"unknown_event_type": self.enum, "negative_quantity": self.quantity, "zero_price": self.price}
+        missing = {"unknown_event_type": self.enum, "negative_quantity": self.quantity, "negative_price": self.price}
         return tuple(kind for kind in RECORD_CORRUPTIONS if missing.get(kind, True))
 
 
@@ -101,8 +101,8 @@ def _corrupt_record(record: dict, kind: str, fields: SourceFields, rng, future_a
         record[fields.enum] = fields.unknown[int(rng.integers(len(fields.unknown)))]
     elif kind == "negative_quantity":
         target[fields.quantity] = -int(target.get(fields.quantity) or 1)
-    elif kind == "zero_price":
-        target[fields.price] = 0.0
+    elif kind == "negative_price":
+        target[fields.price] = -abs(float(target.get(fields.price) or 1.0))
     elif kind == "future_timestamp":
         when = future_after + timedelta(days=int(rng.integers(30, 1000)), seconds=int(rng.integers(86_400)))
         record[fields.time] = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -87,8 +87,8 @@ def test_choice_model_samples_the_softmax_of_taste_and_popularity(content):
 
 
 def test_plan_draws_each_kind_at_its_rate():
-    rates = {"malformed_json": 0.01, "missing_id": 0.03, "zero_price": 0.0}
-    kinds = ("malformed_json", "missing_id", "zero_price")
+    rates = {"malformed_json": 0.01, "missing_id": 0.03, "negative_price": 0.0}
+    kinds = ("malformed_json", "missing_id", "negative_price")
     planned = plan(200_000, rates, kinds, np.random.default_rng(5))
     counts = np.bincount(planned[planned >= 0], minlength=3) / 200_000
     assert counts == pytest.approx([0.01, 0.03, 0.0], abs=0.002)
@@ -117,7 +117,7 @@ def test_each_corruption_kind_does_what_it_says():
             "missing_id": lambda r: "event_id" not in r,
             "unknown_event_type": lambda r: r["event_type"] in SOURCES["clickstream"].unknown,
             "negative_quantity": lambda r: r["quantity"] == -2,
-            "zero_price": lambda r: r["price"] == 0,
+            "negative_price": lambda r: r["price"] == -9.99,
             "future_timestamp": lambda r: r["event_time"] > "2024-03-01",
         }
         assert checks[kind](record), (kind, record)
@@ -161,7 +161,7 @@ def test_flags_become_a_config():
     assert config.record_corruption() == {kind: 0.01 for kind in RECORD_CORRUPTIONS}
     assert config.corruption["duplicate_file"] == 0.0
     with pytest.raises(ValueError, match="KIND=RATE"):
-        config_from_args(parser.parse_args(["--corrupt", "zero_price"]))
+        config_from_args(parser.parse_args(["--corrupt", "negative_price"]))
 
 
 def test_without_date_flags_the_shop_ends_yesterday_and_a_given_end_date_pins_it():

@@ -72,3 +72,12 @@ def test_stacked_rows_carry_target_calendar_holidays_and_label(spark):
     assert row.actual == VALUES[11] and row.label == pytest.approx(VALUES[11] / row.scale)
     assert row.seasonal_value == VALUES[7]
     assert rows[(10, 2)].actual is None and rows[(10, 2)].label is None  # past the data
+
+
+def test_free_items_get_a_finite_relative_price(spark):
+    """A price of 0 (a gift, a promotion) and a list price of 0 give no NaN or infinity."""
+    rows = [("s", START + timedelta(days=i), v, 0.0 if i % 2 else 4.0, 0.0) for i, v in enumerate(VALUES)]
+    series = conform(spark.createDataFrame(rows, "series_id string, date date, y double, price double, "
+                                                 "list_price double"))
+    features = origin_features(fill_calendar(series, FS.frequency), FS).collect()
+    assert features and all(r.relative_price == 1.0 and r.price in (0.0, 4.0) for r in features)
