@@ -20,10 +20,10 @@ from shoplake.ingest.clickstream import clickstream_rules
 from shoplake.ingest.decode import Line
 from shoplake.ingest.load_catalog import product_rules, review_rules
 from shoplake.ingest.orders import order_rules
-from shoplake.ingest.parse import REASON, Rule, parse_records
+from shoplake.ingest.layers import parse_batch
+from shoplake.ingest.parse import REASON, Rule
 from shoplake.ingest.tabular import decode_file
 from shoplake.schemas import CONTRACTS
-from shoplake.schemas.mapping import MAPPED, map_records
 
 SOURCES = ("clickstream", "orders", "products", "reviews")
 EXAMPLE_CHARS = 160
@@ -64,9 +64,8 @@ def preview_file(spark: SparkSession, settings: Settings, source: str, path: Pat
         raise PreviewError(f"cannot read {path}: {exc.strerror or exc}") from exc
     records = list(decode_file(data, mapping))
     contract = CONTRACTS[source]
-    parsed = parse_records(map_records(_as_bronze(spark, records, path), mapping, contract), contract,
-                           source_rules(source, settings), value_column=MAPPED, ingest=settings.ingest)
-    parsed = parsed.cache()
+    parsed = parse_batch(_as_bronze(spark, records, path), contract, source_rules(source, settings),
+                         settings.ingest).cache()
     try:
         valid = parsed.filter(F.col(REASON).isNull()).select(*contract.schema.fieldNames()).limit(rows).collect()
         counts = (parsed.filter(F.col(REASON).isNotNull()).groupBy(REASON)

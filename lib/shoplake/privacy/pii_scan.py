@@ -13,7 +13,7 @@ from functools import reduce
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import StringType
 
 from shoplake.catalog import BRONZE_ORDERS
 from shoplake.config import Settings
@@ -23,7 +23,7 @@ from shoplake.log import get_logger
 from shoplake.privacy.errors import PiiFound
 from shoplake.privacy.all_tables import lake_tables
 from shoplake.schemas import ORDERS
-from shoplake.schemas.mapping import MAPPED, map_records
+from shoplake.schemas.mapping import mapped_columns
 
 log = get_logger(__name__)
 SCANNED_LAYERS = ("silver", "gold")
@@ -45,9 +45,8 @@ class PiiFinding:
 
 def known_names(bronze_orders: DataFrame, mapping: SourceMapping | None = None) -> DataFrame:
     """``name``: the distinct customer names of the raw orders (read through the shop's mapping), lower-cased, trimmed."""
-    mapped = map_records(bronze_orders, mapping or source_mapping(ORDERS.name), ORDERS)
-    parsed = F.from_json(MAPPED, StructType([StructField("name", StringType())]))
-    names = mapped.select(F.lower(F.trim(parsed["name"])).alias("name"))
+    raw = mapped_columns(bronze_orders, mapping or source_mapping(ORDERS.name), ORDERS, ("name",))
+    names = raw.select(F.lower(F.trim("name")).alias("name"))
     return names.where(F.length("name") > 0).distinct()
 
 

@@ -18,7 +18,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 from shoplake.privacy.pseudonyms import pseudonym
 from shoplake.schemas import ORDERS, Contract
 from shoplake.schemas.source_mapping import SourceMapping, source_mapping
-from shoplake.schemas.mapping import MAPPED, map_records
+from shoplake.schemas.mapping import mapped_columns
 
 MAX_LINKING_ROUNDS = 4
 EMAIL = "email"
@@ -68,9 +68,8 @@ def raw_identity_values(text: Column, keys: Mapping[str, bool]) -> list[Column]:
 
 def order_contacts(bronze_orders: DataFrame, mapping: SourceMapping | None = None) -> DataFrame:
     """``(customer_id, email)`` of every raw order record, read through the shop's mapping of its orders."""
-    mapped = map_records(bronze_orders, mapping or source_mapping(ORDERS.name), ORDERS)
-    parsed = F.from_json(MAPPED, StructType([StructField(c, StringType()) for c in ("customer_id", EMAIL)]))
-    return mapped.select(parsed["customer_id"].alias("customer_id"), normalised_email(parsed[EMAIL]).alias(EMAIL))
+    contacts = mapped_columns(bronze_orders, mapping or source_mapping(ORDERS.name), ORDERS, ("customer_id", EMAIL))
+    return contacts.withColumn(EMAIL, normalised_email(F.col(EMAIL)))
 
 
 def link_customer(contacts: DataFrame, ids: set[str], emails: set[str]) -> Customer:

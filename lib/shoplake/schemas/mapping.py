@@ -11,8 +11,11 @@ With ``lines.per: line`` the rows of a batch that share an ``order_id`` become o
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 
 from shoplake.schemas.source_mapping import EPOCH_FORMATS, ColumnSource, SourceMapping
 from shoplake.schemas.inputs import Contract
@@ -39,6 +42,13 @@ def map_records(records: DataFrame, mapping: SourceMapping, contract: Contract) 
     if mapping.lines.per == "order":
         return _finish(df.withColumn(_LINES, F.concat(F.lit("["), _LINES, F.lit("]"))), extra_lines=_LINES)
     return _finish(_group_lines(df.withColumn(_ORDER, _text(head["order_id"]))), extra_lines=_LINES)
+
+
+def mapped_columns(records: DataFrame, mapping: SourceMapping, contract: Contract, columns: Sequence[str]) -> DataFrame:
+    """The contract ``columns`` of raw ``records`` (column ``value``) read through ``mapping``, as text; null where a
+    record is not a JSON object or lacks the value."""
+    parsed = F.from_json(MAPPED, StructType([StructField(c, StringType()) for c in columns]))
+    return map_records(records, mapping, contract).select(*[parsed[c].alias(c) for c in columns])
 
 
 def _finish(df: DataFrame, extra_lines: str | None) -> DataFrame:
