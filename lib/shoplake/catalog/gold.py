@@ -21,7 +21,9 @@ GOLD_CHURN_SCORES = "gold.churn_scores"
 GOLD_RECOMMENDATIONS = "gold.recommendations"
 GOLD_SIMILAR_ITEMS = "gold.similar_items"
 GOLD_FORECASTS = "gold.forecasts"
-GOLD_RETAIL_SERIES_FORECASTS = "gold.retail_series_forecasts"
+GOLD_FORECAST_BACKTEST = "gold.forecast_backtest"
+GOLD_SERIES_FORECASTS = "gold.series_forecasts"
+GOLD_SERIES_FORECAST_BACKTEST = "gold.series_forecast_backtest"
 GOLD_REVIEW_SENTIMENT = "gold.review_sentiment"
 GOLD_PRODUCT_SENTIMENT = "gold.product_sentiment"
 GOLD_ITEM_EMBEDDINGS = "gold.item_embeddings"
@@ -99,9 +101,13 @@ TABLES = (
           written_by=("recommend",), inputs=(GOLD_USER_ITEM_INTERACTIONS,)),
     Table(GOLD_SIMILAR_ITEMS, "each product's most similar products by the recommender's item factors",
           written_by=("recommend",), inputs=(GOLD_USER_ITEM_INTERACTIONS,)),
-    Table(GOLD_FORECASTS, "daily units forecast per product, with prediction intervals",
+    Table(GOLD_FORECASTS, "daily units forecast per product by the family that won its backtest, with intervals",
           written_by=("forecast", "train_forecast"), inputs=(GOLD_DAILY_ITEM_SALES,)),
-    Table(GOLD_RETAIL_SERIES_FORECASTS, "monthly forecasts of the real retail series from the dataset cache",
+    Table(GOLD_FORECAST_BACKTEST, "every forecast family's backtest scores per product and fold, and the one chosen",
+          written_by=("forecast", "train_forecast"), inputs=(GOLD_DAILY_ITEM_SALES,)),
+    Table(GOLD_SERIES_FORECASTS, "forecasts of a user's own series (a file or table given to train_forecast --input)",
+          written_by=("train_forecast",)),
+    Table(GOLD_SERIES_FORECAST_BACKTEST, "every family's backtest scores per series and fold of a user's own series",
           written_by=("train_forecast",)),
     Table(GOLD_REVIEW_SENTIMENT, "each review's sentiment from the registered text model",
           written_by=("score_reviews",), inputs=(SILVER_REVIEWS,)),

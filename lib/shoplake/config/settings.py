@@ -346,8 +346,24 @@ class AnalyticsSettings(Section, name="analytics"):
 
 
 FORECAST_LOSSES = ("squared", "absolute")
-FORECAST_FREQUENCIES = ("day", "month")
-FORECAST_MONTHLY_KEYS = ("horizon", "season_length", "lags", "windows", "seasonal_cycles", "folds", "fold_step", "loss")
+FORECAST_FREQUENCIES = ("day", "week", "month", "quarter")
+FORECAST_PROFILES = {"week": "weekly", "month": "monthly", "quarter": "quarterly"}  # frequency -> its profile's key
+FORECAST_PROFILE_KEYS = ("horizon", "season_length", "lags", "windows", "seasonal_cycles", "folds", "fold_step", "loss",
+                         "families")
+FORECAST_FAMILIES = ("gbt", "naive", "seasonal_naive", "auto_ets", "auto_arima", "auto_theta", "ces", "croston", "adida",
+                     "imapa", "combination")
+FORECAST_COMBINED = ("auto_ets", "auto_arima", "auto_theta", "ces")  # what ``combination`` averages
+_LOCAL_SEASONAL = ["naive", "seasonal_naive", "auto_ets", "auto_arima", "auto_theta", "ces", "combination"]
+FORECAST_PROFILE_DEFAULTS = {  # a profile in a config file is applied over these
+    "weekly": {"horizon": 13, "season_length": 52, "lags": [1, 2, 4, 13, 52], "windows": [4, 13], "seasonal_cycles": 1,
+               "families": ["gbt", "naive", "seasonal_naive", "auto_ets", "auto_theta", "ces", "croston", "adida",
+                            "imapa"]},
+    "monthly": {"horizon": 12, "season_length": 12, "lags": [1, 2, 3, 6, 12, 24], "windows": [3, 12],
+                "seasonal_cycles": 2, "folds": 3, "loss": "squared", "families": ["gbt", *_LOCAL_SEASONAL]},
+    "quarterly": {"horizon": 8, "season_length": 4, "lags": [1, 2, 4, 8], "windows": [4, 8], "seasonal_cycles": 2,
+                  "loss": "squared", "families": ["gbt", *_LOCAL_SEASONAL]},
+}
+_PROFILE_RULE = known_keys(FORECAST_PROFILE_KEYS, "unknown key {name!r} (allowed: {allowed})")
 
 
 def _as_ints(values) -> tuple:
@@ -375,20 +391,32 @@ def _holiday_problem(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class ForecastSettings(Section, name="forecast"):
-    """Demand forecasting (``train_forecast``): one global GBTRegressor, direct multi-horizon strategy.
+    """Demand forecasting (``train_forecast``): several model families per series, the best chosen by backtest.
 
-    The top-level keys describe the shop's daily series. ``monthly`` overrides the series keys
-    (``horizon``, ``season_length``, ``lags``, ``windows``, ``seasonal_cycles``, ``folds``,
-    ``fold_step``) for monthly series such as the real retail series. Lag k is the value k
-    periods before the first forecast period; ``windows`` are rolling mean/std lengths;
-    ``seasonal_cycles`` past seasons feed the same-season mean. Backtest origins are
-    ``fold_step`` periods apart (0: the horizon). ``holidays`` are ``MM-DD`` (every year) or
-    ``YYYY-MM-DD`` dates. The model is registered (monthly: as ``<registered_model>-monthly``)
-    only when it beats seasonal-naive on MASE.
+    The top-level keys describe daily series (a shop's items). ``weekly``, ``monthly`` and
+    ``quarterly`` override the series keys (``horizon``, ``season_length``, ``lags``, ``windows``,
+    ``seasonal_cycles``, ``folds``, ``fold_step``, ``loss``, ``families``) for series of that
+    frequency, each over its defaults. Lag k is the value k periods before the first forecast period; ``windows`` are
+    rolling mean/std lengths; ``seasonal_cycles`` past seasons feed the same-season mean.
+    Backtest origins are ``fold_step`` periods apart (0: the horizon). ``holidays`` are ``MM-DD``
+    (every year) or ``YYYY-MM-DD`` dates.
+
+    ``families`` compete on every series in the rolling-origin backtest: ``gbt`` (one global
+    GBTRegressor over all series), the local statistical models of statsforecast fitted per
+    series (``naive``, ``seasonal_naive``, ``auto_ets``, ``auto_arima``, ``auto_theta``, ``ces``,
+    and for intermittent demand ``croston``, ``adida``, ``imapa``) and ``combination`` (the mean of
+    the ETS, ARIMA, Theta and CES forecasts among the families). Each series is forecast by the
+    family with the lowest backtest MASE over all series, or by its own best family when that one's
+    MASE is lower by more than a margin that the backtest chooses too (see ``ml/forecast/selection.py``);
+    ``selection_margin`` is the margin used before any fold could score one. The forecaster is registered (per frequency: as
+    ``<registered_model>-weekly`` …) only when the selected forecasts beat seasonal-naive's MASE.
 
     ``loss`` is the GBT's: ``absolute`` fits the median, which minimises the absolute errors that
     WAPE and MASE count and suits a product's intermittent daily units (most days 0 or 1);
     ``squared`` fits the mean, and converges faster on the few rows of smooth monthly series.
+
+    ``id_column``, ``date_column``, ``value_column`` and ``input_frequency`` (``auto``: inferred)
+    describe a user's own series file or table (``train_forecast --input PATH_OR_TABLE``).
     """
 
     frequency: str = setting("day", choice(FORECAST_FREQUENCIES))
@@ -399,6 +427,10 @@ class ForecastSettings(Section, name="forecast"):
     seasonal_cycles: int = setting(4, at_least(1))
     folds: int = setting(3, at_least(1))
     fold_step: int = setting(0, at_least(0, key="forecast.fold_step/plot_items"))
+    families: tuple[str, ...] = setting(
+        ("gbt", "naive", "seasonal_naive", "auto_ets", "auto_theta", "croston", "adida", "imapa"),
+        non_empty("must name at least one family"), each(choice(FORECAST_FAMILIES)))
+    selection_margin: float = setting(0.5, between(0, 1, "[)"))
     holidays: tuple[str, ...] = setting(("01-01", "12-24", "12-25", "12-26", "12-31"), each(check(_holiday_problem)))
     interval_level: float = setting(0.8, between(0, 0.999, "(]", text="must be in (0, 1)"))
     loss: str = setting("absolute", choice(FORECAST_LOSSES))
@@ -411,36 +443,51 @@ class ForecastSettings(Section, name="forecast"):
     max_training_rows: int = setting(500_000, at_least(1))
     plot_items: int = setting(6, at_least(0, key="forecast.fold_step/plot_items"))
     registered_model: str = setting("shoplake-forecast", non_empty())
+    id_column: str = setting("series_id", non_empty())
+    date_column: str = setting("date", non_empty())
+    value_column: str = setting("y", non_empty())
+    input_frequency: str = setting("auto", choice(("auto", *FORECAST_FREQUENCIES)))
     seed: int = 42
-    monthly: dict[str, object] = setting(
-        {"horizon": 12, "season_length": 12, "lags": [1, 2, 3, 6, 12, 24], "windows": [3, 12],
-         "seasonal_cycles": 2, "folds": 3, "loss": "squared"},
-        known_keys(FORECAST_MONTHLY_KEYS, "unknown key {name!r} (allowed: {allowed})"))
+    weekly: dict[str, object] = setting(FORECAST_PROFILE_DEFAULTS["weekly"], _PROFILE_RULE)
+    monthly: dict[str, object] = setting(FORECAST_PROFILE_DEFAULTS["monthly"], _PROFILE_RULE)
+    quarterly: dict[str, object] = setting(FORECAST_PROFILE_DEFAULTS["quarterly"], _PROFILE_RULE)
 
     def __post_init__(self):
         object.__setattr__(self, "lags", _as_ints(self.lags))
         object.__setattr__(self, "windows", _as_ints(self.windows))
+        object.__setattr__(self, "families", tuple(self.families))
 
     def for_frequency(self, frequency: str) -> ForecastSettings:
-        """These settings for series of ``frequency`` (``day``: as is; ``month``: with ``monthly`` applied)."""
+        """These settings for series of ``frequency`` (``day``: as is; otherwise with its profile applied)."""
         if frequency == self.frequency:
             return self
-        if frequency != "month":
+        if frequency not in FORECAST_PROFILES:
             raise ValueError(f"forecast: no settings for frequency {frequency!r} (known: {', '.join(FORECAST_FREQUENCIES)})")
         from dataclasses import replace
 
-        overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in self.monthly.items()}
-        return replace(self, frequency="month", holidays=(), monthly={},
-                       registered_model=f"{self.registered_model}-monthly", **overrides)
+        key = FORECAST_PROFILES[frequency]
+        profile = {**FORECAST_PROFILE_DEFAULTS[key], **getattr(self, key)}
+        overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in profile.items()}
+        return replace(self, frequency=frequency, holidays=(), weekly={}, monthly={}, quarterly={},
+                       registered_model=f"{self.registered_model}-{key}", **overrides)
 
     def cross_checks(self) -> list[str]:
-        """The monthly profile: ``monthly`` applied over the daily settings must be valid too."""
-        if not self.monthly or self.frequency != "day" or set(self.monthly) - set(FORECAST_MONTHLY_KEYS):
-            return []
-        try:
-            return [e.replace("forecast.", "forecast.monthly.", 1) for e in self.for_frequency("month").validate()]
-        except (TypeError, ValueError) as exc:
-            return [f"forecast.monthly: {exc}"]
+        """Families include the baseline and what ``combination`` averages; each profile over the daily settings is
+        valid too."""
+        problems = []
+        if "seasonal_naive" not in self.families:
+            problems.append("forecast.families: must include seasonal_naive, the baseline every forecast is judged against")
+        if "combination" in self.families and not set(self.families) & set(FORECAST_COMBINED):
+            problems.append(f"forecast.families: combination needs at least one of {', '.join(FORECAST_COMBINED)}")
+        for frequency, key in FORECAST_PROFILES.items():
+            profile = getattr(self, key)
+            if not profile or self.frequency != "day" or set(profile) - set(FORECAST_PROFILE_KEYS):
+                continue
+            try:
+                problems += [e.replace("forecast.", f"forecast.{key}.", 1) for e in self.for_frequency(frequency).validate()]
+            except (TypeError, ValueError) as exc:
+                problems.append(f"forecast.{key}: {exc}")
+        return problems
 
 
 DL_DEVICES = ("auto", "cpu", "cuda")

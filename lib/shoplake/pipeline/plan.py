@@ -63,7 +63,7 @@ PIPELINE_STEPS = (
           reads=tables_written_by("build_gold"), options=_GOLD_CHECKS),
     _step("recommend", train_and_recommend_step,
           "ALS tuned and evaluated against popularity; recommendations when it wins"),
-    _step("forecast", train_forecast_step, "GBT demand forecast, backtested against seasonal-naive"),
+    _step("forecast", train_forecast_step, "demand forecast: GBT and statsforecast families, one per item by backtest"),
     _step("analytics", analytics_step, "funnel, cohorts, RFM segments, bundles, anomalies, churn"),
     _step("train_sentiment", train_sentiment_step, "MiniLM review sentiment fine-tuned on real clothing reviews",
           needs=(_has(REVIEWS),)),

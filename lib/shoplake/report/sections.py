@@ -123,16 +123,18 @@ def forecasts(inputs: Inputs, settings: Settings) -> Content:
     items = [r["product_id"] for r in top]
     filled = fill_calendar(conform(shop_series(sales)), "day")
     actual = recent_history(filled, items, settings.report.history_days).orderBy(DATE).collect()
-    interval = [F.col(c) if c in ahead.columns else F.lit(None).alias(c) for c in ("lower", "upper")]
+    optional = [F.col(c) if c in ahead.columns else F.lit(None).alias(c) for c in ("lower", "upper", "family")]
     predicted = ahead.where(F.col("product_id").isin(items)).select(
-        "product_id", "date", "forecast", *interval).orderBy("date").collect()
+        "product_id", "date", "forecast", *optional).orderBy("date").collect()
     names = _product_names(inputs, items)
-    panels = [{"title": _label(item, names),
+    family = {r["product_id"]: r["family"] for r in predicted if r["family"]}
+    panels = [{"title": _label(item, names) + (f" — {family[item]}" if item in family else ""),
                "actual": [(r[DATE], r[TARGET]) for r in actual if r[SERIES_ID] == item],
                "forecast": [(r["date"], r["forecast"], r["lower"], r["upper"]) for r in predicted
                             if r["product_id"] == item]} for item in items]
     summary = (f"The {len(items)} items with the most revenue: units sold over the last "
-               f"{settings.report.history_days} days, and the forecast.")
+               f"{settings.report.history_days} days (a day without sales as 0), and the forecast with its "
+               f"{settings.forecast.interval_level:.0%} interval, each by the model family that won the item's backtest.")
     return Content(summary, [png(figures.forecast_figure(panels))])
 
 

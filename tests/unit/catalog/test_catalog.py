@@ -34,7 +34,7 @@ STEPS = {
     "build_gold": (GOLD_BUILT, GOLD_SOURCES),
     "quality_gold": (set(), GOLD_BUILT),
     "recommend": ({"gold.recommendations", "gold.similar_items"}, {"gold.user_item_interactions"}),
-    "forecast": ({"gold.forecasts"}, {"gold.daily_item_sales"}),
+    "forecast": ({"gold.forecasts", "gold.forecast_backtest"}, {"gold.daily_item_sales"}),
     "analytics": (ANALYSES, GOLD_SOURCES | {"silver.orders", "gold.user_features"}),
     "train_sentiment": ({"silver.clothing_reviews"}, {"silver.clothing_reviews"}),
     "score_reviews": ({"gold.review_sentiment", "gold.product_sentiment"}, {"silver.reviews"}),
@@ -44,7 +44,8 @@ STEPS = {
     "report": (set(), set()),
     "quality_checks": ({"ops.dq_results"}, set()),
     "erase_customer": ({"ops.erasures", "ops.erasure_list", "ops.erasure_requests"}, set()),
-    "train_forecast": ({"gold.forecasts", "gold.retail_series_forecasts"}, {"gold.daily_item_sales"}),
+    "train_forecast": ({"gold.forecasts", "gold.forecast_backtest", "gold.series_forecasts",
+                        "gold.series_forecast_backtest"}, {"gold.daily_item_sales"}),
     "pipeline": ({"ops.pipeline_runs"}, set()),
 }
 # steps that read whole layers (the tables there are, not the ones some step computes them from)

@@ -1,21 +1,11 @@
-"""The baselines every forecast is judged against, and the seasonal-naive error that scales MASE.
-
-``naive`` repeats the value at the origin; ``seasonal_naive`` repeats the latest value in the
-same season as the target (``season_length`` periods back, from the origin's side).
-"""
+"""The seasonal-naive error that scales MASE (the naive and seasonal-naive forecasts themselves are local
+families, see :mod:`~shoplake.ml.forecast.local_models`)."""
 from __future__ import annotations
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET
-
-BASELINES = {"naive": "last_value", "seasonal_naive": "seasonal_value"}
-
-
-def with_baselines(rows: DataFrame) -> DataFrame:
-    """Stacked rows with a ``naive`` and a ``seasonal_naive`` forecast (in units)."""
-    return rows.select("*", *[F.col(source).alias(name) for name, source in BASELINES.items()])
 
 
 def insample_seasonal_mae(seen: DataFrame, season_length: int) -> DataFrame:

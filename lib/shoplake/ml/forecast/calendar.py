@@ -15,14 +15,17 @@ from pyspark.sql import functions as F
 
 from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET
 
-STEP = {"day": "INTERVAL 1 DAY", "month": "INTERVAL 1 MONTH"}
+STEP = {"day": "INTERVAL 1 DAY", "week": "INTERVAL 7 DAYS", "month": "INTERVAL 1 MONTH", "quarter": "INTERVAL 3 MONTHS"}
+DAYS, MONTHS = {"day": 1, "week": 7}, {"month": 1, "quarter": 3}
 UNTIL = ("table", "series")
 
 
 def add_periods(date: Column, periods: Column | int, frequency: str) -> Column:
-    """``date`` moved by ``periods`` days or months."""
+    """``date`` moved by ``periods`` periods of ``frequency`` (day, week, month or quarter)."""
     periods = periods if isinstance(periods, Column) else F.lit(periods)
-    return F.date_add(date, periods) if frequency == "day" else F.add_months(date, periods)
+    if frequency in DAYS:
+        return F.date_add(date, periods * DAYS[frequency])
+    return F.add_months(date, periods * MONTHS[frequency])
 
 
 def fill_calendar(series: DataFrame, frequency: str, until: str = "table") -> DataFrame:

@@ -25,7 +25,7 @@ def history_length(fs: ForecastSettings) -> int:
 
 
 def calendar_columns(fs: ForecastSettings) -> list[str]:
-    """Calendar features of the target period: weekday, day, month and holiday (daily) or month (monthly)."""
+    """Calendar features of the target period: weekday, day, month and holiday (daily), else its month."""
     return ["day_of_week", "day_of_month", "month", "is_holiday"] if fs.frequency == "day" else ["month"]
 
 
@@ -97,7 +97,7 @@ def _seasonal_array(fs: ForecastSettings, cycles: int) -> Column:
 
 def calendar_features(target_date: Column, fs: ForecastSettings) -> list[Column]:
     """The calendar of the target period, named as in :func:`calendar_columns`."""
-    if fs.frequency == "month":
+    if fs.frequency != "day":
         return [F.month(target_date).cast("double").alias("month")]
     recurring = [h for h in fs.holidays if len(h) == 5]
     dated = [date.fromisoformat(h) for h in fs.holidays if len(h) == 10]

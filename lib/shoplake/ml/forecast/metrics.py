@@ -1,4 +1,4 @@
-"""Accuracy of forecasts against actuals: WAPE, sMAPE, RMSE and MASE, overall or per group.
+"""Accuracy of forecasts against actuals: WAPE, sMAPE, RMSE and MASE, per series and fold, overall or per group.
 
 - WAPE = sum |actual - forecast| / sum |actual|
 - sMAPE = mean of 2 |actual - forecast| / (|actual| + |forecast|), a term being 0 when both are 0
@@ -6,6 +6,9 @@
 - MASE = the mean over series (and backtest folds) of the series' mean absolute error divided
   by its in-sample one-step seasonal-naive mean absolute error (``mase_scale``); series whose
   scale is 0 or unknown (constant or too short history) are left out of MASE and counted.
+
+:func:`fold_scores` turns forecast rows (one per series, fold, family and step) into one row per
+series, fold and family; :func:`accuracy` sums those up per family (and group).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from shoplake.ml.forecast.model import FORECAST
 from shoplake.ml.forecast.series import SERIES_ID
 from shoplake.ml.forecast.strategy import ACTUAL
 
@@ -25,24 +29,44 @@ def _smape_term(forecast: Column) -> Column:
     return F.when(denominator == 0, F.lit(0.0)).otherwise(2 * F.abs(F.col(ACTUAL) - forecast) / denominator)
 
 
-def accuracy(results: DataFrame, models: Sequence[str], by: Sequence[str] = (), fold: str = "fold") -> list[dict]:
-    """One dict per group of ``by`` (one in all without ``by``): ``<model>_<metric>`` for every model, and counts.
+def fold_scores(rows: DataFrame, keep: Sequence[str] = ()) -> DataFrame:
+    """Per ``series_id``, ``fold`` and ``family`` (and the columns ``keep``): sums, ``mae``, ``rmse``, ``wape``,
+    ``smape``, ``mase`` and ``failed`` (the family could not forecast that fold: no scores).
 
-    ``results`` has ``actual``, ``mase_scale``, ``series_id``, ``fold`` and one forecast column per model.
+    ``rows`` has ``actual``, ``forecast``, ``error`` and ``mase_scale``.
     """
-    per_series = results.groupBy(*by, fold, SERIES_ID).agg(
+    ok = F.col("error").isNull()
+    error = F.when(ok, F.col(ACTUAL) - F.col(FORECAST))
+    sums = rows.groupBy(SERIES_ID, "fold", "family", *keep).agg(
         F.count("*").alias("n"), F.sum(F.abs(ACTUAL)).alias("volume"), F.first("mase_scale").alias("mase_scale"),
-        *[agg for m in models for agg in (
-            F.sum(F.abs(F.col(ACTUAL) - F.col(m))).alias(f"{m}_abs"),
-            F.sum((F.col(ACTUAL) - F.col(m)) ** 2).alias(f"{m}_sq"),
-            F.sum(_smape_term(F.col(m))).alias(f"{m}_smape_sum"))])
-    scaled = F.col("mase_scale") > 0
-    groups = per_series.groupBy(*by).agg(
+        F.sum(F.abs(error)).alias("abs_error"), F.sum(error ** 2).alias("squared_error"),
+        F.sum(F.when(ok, _smape_term(F.col(FORECAST)))).alias("smape_sum"), F.max((~ok).cast("int")).alias("failed"),
+        F.first("error", ignorenulls=True).alias("error"))
+    failed = F.col("failed") == 1
+    mae = F.col("abs_error") / F.col("n")
+    return sums.select(
+        "*", F.when(~failed, mae).alias("mae"), F.when(~failed, F.sqrt(F.col("squared_error") / F.col("n"))).alias("rmse"),
+        F.when(~failed, F.try_divide("abs_error", "volume")).alias("wape"),
+        F.when(~failed, F.col("smape_sum") / F.col("n")).alias("smape"),
+        F.when(~failed & (F.col("mase_scale") > 0), mae / F.col("mase_scale")).alias("mase"),
+    ).withColumn("failed", failed)
+
+
+def accuracy(scores: DataFrame, by: Sequence[str] = ()) -> list[dict]:
+    """One dict per group of ``by`` (one in all without ``by``): ``<family>_<metric>`` for every family, ``series``
+    and ``series_without_mase`` (series whose MASE scale is 0 or unknown). ``scores`` come from :func:`fold_scores`.
+    """
+    scored = scores.filter(~F.col("failed"))
+    families = scored.groupBy(*by, "family").agg(
+        F.try_divide(F.sum("abs_error"), F.sum("volume")).alias("wape"),
+        (F.sum("smape_sum") / F.sum("n")).alias("smape"), F.sqrt(F.sum("squared_error") / F.sum("n")).alias("rmse"),
+        F.avg("mase").alias("mase")).collect()
+    counts = scores.groupBy(*by).agg(
         F.countDistinct(SERIES_ID).alias("series"),
-        F.countDistinct(F.when(~scaled | F.col("mase_scale").isNull(), F.col(SERIES_ID))).alias("series_without_mase"),
-        *[agg for m in models for agg in (
-            F.try_divide(F.sum(f"{m}_abs"), F.sum("volume")).alias(f"{m}_wape"),
-            (F.sum(f"{m}_smape_sum") / F.sum("n")).alias(f"{m}_smape"),
-            F.sqrt(F.sum(f"{m}_sq") / F.sum("n")).alias(f"{m}_rmse"),
-            F.avg(F.when(scaled, F.col(f"{m}_abs") / F.col("n") / F.col("mase_scale"))).alias(f"{m}_mase"))])
-    return [row.asDict() for row in (groups.orderBy(*by) if by else groups).collect()]
+        F.countDistinct(F.when(~(F.col("mase_scale") > 0) | F.col("mase_scale").isNull(), F.col(SERIES_ID)))
+        .alias("series_without_mase")).collect()
+    groups = {tuple(row[k] for k in by): {**{k: row[k] for k in by}, "series": row.series,
+                                          "series_without_mase": row.series_without_mase} for row in counts}
+    for row in families:
+        groups[tuple(row[k] for k in by)].update({f"{row.family}_{m}": row[m] for m in METRICS})
+    return [groups[key] for key in sorted(groups, key=lambda key: tuple(str(k) for k in key))]

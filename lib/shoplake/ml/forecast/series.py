@@ -66,9 +66,10 @@ def check_series(series: DataFrame, frequency: str) -> SeriesStats:
     """Check a conformed series frame in two passes; raise :class:`ForecastInputError` saying what is wrong.
 
     Rejected: no rows, missing ids/dates/values, negative values, two rows for one series and
-    period, and (monthly) dates that are not the first of a month.
+    period, and (monthly, quarterly) dates that are not the first day of their period.
     """
-    misaligned = F.dayofmonth(DATE) != 1 if frequency == "month" else F.lit(False)
+    misaligned = {"month": F.dayofmonth(DATE) != 1,
+                  "quarter": (F.dayofmonth(DATE) != 1) | (F.month(DATE) % 3 != 1)}.get(frequency, F.lit(False))
     counts = series.agg(
         F.count("*").alias("rows"), F.countDistinct(SERIES_ID).alias("series"),
         F.min(DATE).alias("first"), F.max(DATE).alias("last"),
@@ -83,7 +84,7 @@ def check_series(series: DataFrame, frequency: str) -> SeriesStats:
     problems = [f"{counts[name]} rows {what}" for name, what in (
         ("null_ids", f"without a {SERIES_ID}"), ("null_dates", "without a date"),
         ("null_values", f"without a value ({TARGET})"), ("negative", "with a negative value"),
-        ("misaligned", "dated other than the first of a month (monthly series)")) if counts[name]]
+        ("misaligned", f"dated other than the first day of a {frequency}")) if counts[name]]
     duplicates = series.groupBy(SERIES_ID, DATE).count().filter("count > 1").count()
     if duplicates:
         problems.append(f"{duplicates} series-periods with more than one row (aggregate to one row per period first)")

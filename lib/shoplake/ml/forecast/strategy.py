@@ -14,20 +14,20 @@ from pyspark.sql import functions as F
 from shoplake.config.settings import ForecastSettings
 from shoplake.ml.forecast.calendar import add_periods
 from shoplake.ml.forecast.features import calendar_features, feature_columns
-from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET
+from shoplake.ml.forecast.series import DATE, SERIES_ID
 
 ORIGIN, STEP, TARGET_DATE, ACTUAL, LABEL = "origin", "horizon", "target_date", "actual", "label"
 
 
 def stack_horizons(origins: DataFrame, fs: ForecastSettings) -> DataFrame:
-    """Origins × steps ``1..horizon``: features, baselines' inputs, ``actual`` (null past the data) and ``label``."""
+    """Origins × steps ``1..horizon``: features, ``actual`` (null past the data) and ``label``."""
     stepped = origins.select("*", F.explode(F.sequence(F.lit(1), F.lit(fs.horizon))).alias(STEP))
     target_date = add_periods(F.col(DATE), F.col(STEP), fs.frequency)
     step_value = {name: F.element_at(name, F.col(STEP)) for name in ("seasonal_last", "seasonal_mean")}
     actual = F.try_element_at("future", F.col(STEP))
     rows = stepped.select(
         SERIES_ID, "category", F.col(DATE).alias(ORIGIN), target_date.alias(TARGET_DATE), F.col(STEP), "periods_left",
-        "scale", F.col(TARGET).alias("last_value"), step_value["seasonal_last"].alias("seasonal_value"),
+        "scale",
         *[c for c in origins.columns if c.startswith(("lag_", "mean_", "std_"))],
         *[(value / F.col("scale")).alias(name) for name, value in step_value.items()],
         "nonzero_share", "periods_since_nonzero", "level_ratio", "log_scale", "price", "relative_price", "promotion",

@@ -70,7 +70,7 @@ def test_stacked_rows_carry_target_calendar_holidays_and_label(spark):
     assert row.target_date == date(2024, 1, 12) and row.day_of_week == 6.0 and row.is_holiday == 1.0
     assert rows[(7, 1)].is_holiday == 1.0 and rows[(7, 2)].is_holiday == 0.0  # 01-09 recurs every year
     assert row.actual == VALUES[11] and row.label == pytest.approx(VALUES[11] / row.scale)
-    assert row.seasonal_value == VALUES[7]
+    assert row.seasonal_last == pytest.approx(VALUES[7] / row.scale)  # the same season, one season before the target
     assert rows[(10, 2)].actual is None and rows[(10, 2)].label is None  # past the data
 
 

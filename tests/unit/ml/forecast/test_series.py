@@ -33,7 +33,7 @@ def test_bad_input_is_refused_with_a_reason(spark, rows, message):
 
 def test_monthly_dates_must_start_their_month(spark):
     rows = [("m", date(2020, 1, 1), 1.0), ("m", date(2020, 2, 15), 1.0)]
-    with pytest.raises(ForecastInputError, match="1 rows dated other than the first of a month"):
+    with pytest.raises(ForecastInputError, match="1 rows dated other than the first day of a month"):
         _check(spark, rows, "month")
     assert _check(spark, rows[:1], "month").rows == 1
 
