@@ -154,7 +154,7 @@ def selection_by_margin(run, fs) -> dict[float, float]:
 
     scores = run.backtest.drop("chosen")
     present = {row.family for row in scores.select("family").distinct().collect()}
-    table = margin_scores(scores, [f for f in fs.families if f in present], fs.folds)
+    table = margin_scores(scores, [f for f in fs.families if f in present], fs.folds, fs.selection_margin)
     return {m: sum(v for (_, mm), v in table.items() if mm == m) / len({f for f, _ in table})
             for m in sorted({m for _, m in table})}
 

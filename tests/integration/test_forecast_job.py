@@ -78,14 +78,17 @@ def test_the_backtest_table_scores_every_family_on_every_product_and_fold_and_ma
     assert {p: f.pop() for p, f in chosen.items()} == dict(zip(published.product_id, published.family))
     scored = backtest[~backtest.failed]
     assert (scored.mae >= 0).all() and scored.mase.notna().any() and (scored.n == fs.horizon).all()
+    assert scored.abs_error.to_numpy() == pytest.approx((scored.mae * scored.n).to_numpy())
 
 
 def _honest_selected_mase(backtest: pd.DataFrame, families: tuple, margin: float) -> float:
     """The selected MASE recomputed from the backtest table: fold 1 forecast by the family chosen on fold 0."""
     earlier, later = backtest[backtest.fold == 0], backtest[backtest.fold == 1].set_index(["product_id", "family"])
-    score = earlier[~earlier.failed].assign(score=lambda f: f.mase.fillna(f.mae)).pivot(
-        index="product_id", columns="family", values="score")
-    default = min(score.columns, key=lambda f: (-score[f].count(), score[f].mean(), families.index(f)))
+    fitted = earlier[~earlier.failed]
+    score = fitted.assign(score=lambda f: f.mase.fillna(f.mae)).pivot(index="product_id", columns="family",
+                                                                      values="score")
+    pooled = fitted.groupby("family").abs_error.sum() / fitted.groupby("family").volume.sum()  # WAPE per family
+    default = min(score.columns, key=lambda f: (-score[f].count(), pooled[f], families.index(f)))
     best = score.apply(lambda row: min(row.dropna().index, key=lambda f: (row[f], families.index(f))), axis=1)
     picked = {p: best[p] if score.at[p, best[p]] < (1 - margin) * score.at[p, default] else default for p in score.index}
     counts = pd.Series(picked).value_counts()

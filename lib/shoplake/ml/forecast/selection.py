@@ -2,14 +2,16 @@
 
 A family qualifies for a series when it forecast every fold the series was scored on; its score
 there is its mean MASE over the folds (the mean absolute error where the series' MASE scale is
-0). Every series starts from the family with the lowest mean score over all series, and leaves it
-for its own best family only when that one scores more than a margin lower (ties go to the family
-named first in ``forecast.families``). A few short folds are a noisy judge of one series, and how
+0). Every series starts from the family with the lowest pooled error over all series (WAPE: MASE's
+mean over series swings with a few near-empty series, and on a shop's daily items it picked naive
+on one fold and paid for it on the next), and leaves it for its own best family only when that
+one scores more than a margin lower (ties go to the family named first in ``forecast.families``). A few short folds are a noisy judge of one series, and how
 noisy depends on the data: on a shop's intermittent daily items, every series taking its own
 winner (margin 0) scored worse on the next fold than the best single family, while on three long
 monthly series it scored far better. So the margin is chosen by the backtest too, among
-:data:`MARGINS`: the one whose choices scored best on the folds after the first
-(:func:`margin_scores`).
+:data:`MARGINS`: the one whose choices scored best on the folds after the first, when it beats the
+default (``forecast.selection_margin``) by more than :data:`MARGIN_GAIN` (:func:`margin_scores`,
+:func:`best_margin`): one or two folds are a noisy judge of margins too.
 
 The forecast a run publishes uses the family chosen on all folds. Scoring that same choice on the
 same folds would flatter it, so :func:`selected_rows` scores it the way it is used: the forecast of
@@ -31,6 +33,7 @@ from shoplake.ml.forecast.series import SERIES_ID
 
 SELECTED = "selected"
 MARGINS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)  # 0: every series takes its own winner; 1: the best family overall
+MARGIN_GAIN = 0.05  # another margin replaces the default only when its choices scored this much (a share) lower
 
 
 def scored_folds(folds: int) -> list[int]:
@@ -41,7 +44,7 @@ def scored_folds(folds: int) -> list[int]:
 def winners(scores: DataFrame, families: Sequence[str], margin: float = 0.0, before: int | None = None) -> DataFrame:
     """``series_id``, ``family``, ``score`` of each series' chosen family on its folds (those ``< before`` if given).
 
-    The default is the family with the lowest mean score over all series; a series leaves it for its own best
+    The default is the family with the lowest pooled WAPE over all series; a series leaves it for its own best
     family only when that one's score is more than ``margin`` (a share) lower. ``scores`` come from
     :func:`~shoplake.ml.forecast.metrics.fold_scores`.
     """
@@ -58,27 +61,31 @@ def winners(scores: DataFrame, families: Sequence[str], margin: float = 0.0, bef
 
 
 def _qualified(scores: DataFrame) -> DataFrame:
-    """``series_id``, ``family``, ``score`` (mean MASE, or MAE without a scale) of the families that forecast every
-    fold the series was scored on."""
+    """``series_id``, ``family``, ``score`` (mean MASE, or MAE without a scale), ``abs_error`` and ``volume`` of the
+    families that forecast every fold the series was scored on."""
     folds_per_series = scores.groupBy(SERIES_ID).agg(F.countDistinct("fold").alias("folds"))
     return (scores.filter(~F.col("failed")).groupBy(SERIES_ID, "family")
-            .agg(F.count("*").alias("folds"), F.avg(F.coalesce("mase", "mae")).alias("score"))
+            .agg(F.count("*").alias("folds"), F.avg(F.coalesce("mase", "mae")).alias("score"),
+                 F.sum("abs_error").alias("abs_error"), F.sum("volume").alias("volume"))
             .join(folds_per_series, [SERIES_ID, "folds"], "left_semi"))
 
 
 def _best_overall(ranked: DataFrame, preference) -> str:
-    """The family with the lowest mean score among those that qualify on the most series."""
-    per_family = ranked.groupBy("family").agg(F.count("*").alias("series"), F.avg("score").alias("score"))
-    return per_family.orderBy(F.desc("series"), "score", preference[F.col("family")]).first().family
+    """Among the families that qualify on the most series, the one with the lowest pooled error (WAPE: all their
+    absolute errors over all the volume), so that a few near-empty series with tiny MASE scales do not decide it."""
+    per_family = ranked.groupBy("family").agg(F.count("*").alias("series"),
+                                              F.try_divide(F.sum("abs_error"), F.sum("volume")).alias("wape"))
+    return per_family.orderBy(F.desc("series"), F.asc_nulls_last("wape"), preference[F.col("family")]).first().family
 
 
-def margin_scores(scores: DataFrame, families: Sequence[str], folds: int) -> dict[tuple[int, float], float]:
+def margin_scores(scores: DataFrame, families: Sequence[str], folds: int,
+                  default: float) -> dict[tuple[int, float], float]:
     """(scored fold, margin) -> the mean MASE of that fold's forecasts from the families chosen before it with that
-    margin; empty with one fold."""
+    margin, for :data:`MARGINS` and ``default``; empty with one fold."""
     table = {}
     for fold in scored_folds(folds) if folds > 1 else []:
         this_fold = scores.filter(F.col("fold") == fold)
-        for margin in MARGINS:
+        for margin in sorted({*MARGINS, default}):
             chosen = winners(scores, families, margin, before=fold).select(SERIES_ID, "family")
             value = this_fold.join(chosen, [SERIES_ID, "family"]).agg(F.avg("mase")).first()[0]
             table[(fold, margin)] = float("inf") if value is None else value
@@ -86,12 +93,14 @@ def margin_scores(scores: DataFrame, families: Sequence[str], folds: int) -> dic
 
 
 def best_margin(table: dict[tuple[int, float], float], default: float, before: int | None = None) -> float:
-    """The margin of :data:`MARGINS` with the lowest mean over the scored folds of ``table`` (those before ``before``
-    if given); ``default`` when there are none, and on a tie."""
+    """The margin whose choices scored lowest on the scored folds of ``table`` (those before ``before`` if given),
+    when that is more than :data:`MARGIN_GAIN` below ``default``'s; else, and without folds, ``default``."""
     seen = sorted({fold for fold, _ in table if before is None or fold < before})
     if not seen:
         return default
-    return min(MARGINS, key=lambda m: (sum(table[(fold, m)] for fold in seen) / len(seen), m != default, m))
+    mean = {m: sum(table[(fold, m)] for fold in seen) / len(seen) for _, m in table}
+    best = min(mean, key=lambda m: (mean[m], m))
+    return best if mean[best] < (1 - MARGIN_GAIN) * mean[default] else default
 
 
 def selected_rows(rows: DataFrame, scores: DataFrame, families: Sequence[str], folds: int,

@@ -28,8 +28,8 @@ from shoplake.ml.forecast.local_backtest import local_backtest
 from shoplake.ml.forecast.local_models import GBT
 from shoplake.ml.forecast.metrics import METRICS, accuracy, fold_scores
 from shoplake.ml.forecast.model import FORECAST, feature_importances
-from shoplake.ml.forecast.selection import (MARGINS, SELECTED, best_margin, margin_scores, scored_folds, selected_rows,
-                                            winners, won_shares)
+from shoplake.ml.forecast.selection import (SELECTED, best_margin, margin_scores, scored_folds, selected_rows, winners,
+                                            won_shares)
 from shoplake.ml.forecast.series import DATE, SERIES_ID, TARGET, ForecastInputError, check_series, conform
 from shoplake.ml.forecast.strategy import ORIGIN, STEP, TARGET_DATE, stack_horizons
 
@@ -37,8 +37,8 @@ log = get_logger(__name__)
 FAMILY = "forecast"
 BASELINE = "seasonal_naive"
 FORECAST_COLUMNS = [SERIES_ID, "category", DATE, STEP, ORIGIN, "family", FORECAST, "lower", "upper", "interval_level"]
-BACKTEST_COLUMNS = [SERIES_ID, "fold", "family", "n", "mae", "rmse", "wape", "smape", "mase", "mase_scale", "failed",
-                    "error", "chosen"]
+BACKTEST_COLUMNS = [SERIES_ID, "fold", "family", "n", "volume", "abs_error", "mae", "rmse", "wape", "smape", "mase",
+                    "mase_scale", "failed", "error", "chosen"]
 
 
 @dataclass
@@ -92,7 +92,7 @@ def train_forecast(series: DataFrame, settings: Settings, fs: ForecastSettings |
                                                                         "left").localCheckpoint()
         scores = fold_scores(backtest_rows, keep=("category",)).localCheckpoint()
         _log_failures(scores)
-        margins = margin_scores(scores, families, fs.folds)
+        margins = margin_scores(scores, families, fs.folds, fs.selection_margin)
         margin = best_margin(margins, fs.selection_margin)
         chosen = winners(scores, families, margin).localCheckpoint()
         won = won_shares(chosen)
@@ -132,7 +132,7 @@ def _log_margins(margins: dict[tuple[int, float], float], margin: float) -> None
     mlflow.log_param("selection_margin_chosen", margin)
     mlflow.log_metrics({f"selection.margin_{m:g}.fold_{fold}_mase": value for (fold, m), value in margins.items()
                         if value != float("inf")})
-    by_margin = {m: [v for (_, mm), v in margins.items() if mm == m] for m in MARGINS}
+    by_margin = {m: [v for (_, mm), v in margins.items() if mm == m] for m in sorted({m for _, m in margins})}
     log.info("selection margin %g (mean MASE of the choices on the later folds by margin: %s)", margin,
              ", ".join(f"{m:g} {sum(v) / len(v):.3f}" for m, v in by_margin.items() if v) or "one fold: not scored")
 
