@@ -254,6 +254,8 @@ RUN_SPECIFIC = {
                                                "(shuffle output): the same rows in another order move a few "
                                                "customers' scores by up to 0.1 (the features agree)",
                           "risk_decile": "the decile of churn_probability"},
+    "gold.recommendations": {"score": "dot products of ALS factors summed in partition order: a cluster run's "
+                                       "can differ from the embedded run's in the last bits"},
     "gold.similar_items": {"similarity": "cosines from numpy matrix products over blocks of item factors gathered "
                                         "with collect_list, in partition order: they differ in the last bit "
                                         "(the ranks agree)"},
