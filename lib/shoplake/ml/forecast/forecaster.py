@@ -40,7 +40,8 @@ OFFSETS = {"day": lambda k: pd.DateOffset(days=k), "week": lambda k: pd.DateOffs
 def selection_document(scores: DataFrame, chosen: DataFrame, fs: ForecastSettings, margin: float) -> dict:
     """What the forecaster needs: the profile, and each series' family (the best local one where the GBT won)."""
     without_gbt = [f for f in fs.families if f != GBT]
-    local = winners(scores.filter(F.col("family") != GBT), without_gbt, margin).select(SERIES_ID, F.col("family").alias("local"))
+    local = winners(scores.filter(F.col("family") != GBT), without_gbt, margin).select(
+        SERIES_ID, F.col("family").alias("local"))
     picked = chosen.join(local, SERIES_ID, "left").select(
         SERIES_ID, F.when(F.col("family") == GBT, F.col("local")).otherwise(F.col("family")).alias("family"))
     series = {row[SERIES_ID]: row.family for row in picked.collect() if row.family}

@@ -29,7 +29,7 @@ def local_backtest(filled: DataFrame, fs: ForecastSettings) -> DataFrame:
     horizon, season, level, least = fs.horizon, fs.season_length, fs.interval_level, history_length(fs)
 
     def fit(history) -> dict[str, LocalForecast | str]:
-        return {family: _attempt(family, history, horizon, season, level) for family in dict.fromkeys(families + members)}
+        return {family: _attempt(family, history, horizon, season, level) for family in families}
 
     def per_series(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.sort_values(DATE)
